@@ -1,0 +1,176 @@
+# -*- coding: utf-8 -*-
+# Copyright: stateful.nfs contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The one reconcile approach of the collection: read, compare, then server-side apply only what differs.
+
+1. The caller reads the live object (GET, or one LIST for many objects).
+2. `needs_apply` compares the desired manifest with it: every desired field must be present with an
+   equal value, and no field our field manager owns may have been dropped from the desired manifest.
+3. Only then `reconcile` sends a server-side apply (with dryRun=All in check mode).
+4. `changed` comes from the server: the resourceVersion moved (or, in check mode, the dry-run answer
+   differs from the live object). A needless apply therefore still reports changed=False.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import copy
+import json
+
+from ansible_collections.stateful.nfs.plugins.module_utils.k8s_client import FIELD_MANAGER
+from ansible_collections.stateful.nfs.plugins.module_utils.quantity import parse_quantity
+
+# Metadata the server writes; never part of a comparison or a diff.
+SERVER_METADATA = ("managedFields", "resourceVersion", "uid", "creationTimestamp", "generation",
+                   "selfLink", "deletionTimestamp", "deletionGracePeriodSeconds")
+
+
+def _empty(value):
+    return value is None or value == {} or value == [] or value == ""
+
+
+def _equal_scalars(desired, live):
+    if desired == live:
+        return True
+    if isinstance(desired, bool) or isinstance(live, bool):
+        return False
+    if isinstance(desired, (str, int, float)) and isinstance(live, (str, int, float)):
+        try:
+            return parse_quantity(desired) == parse_quantity(live)
+        except ValueError:
+            return False
+    return False
+
+
+def is_subset(desired, live):
+    """True when every field of `desired` is in `live` with an equal value.
+
+    Server defaults in `live` are ignored; lists must have the same length (we always state whole
+    lists); an empty desired value matches a missing one; quantities compare by value (1Gi == 1024Mi).
+    """
+    if isinstance(desired, dict):
+        if _empty(desired):
+            return _empty(live)
+        if not isinstance(live, dict):
+            return False
+        return all(
+            _empty(live.get(key)) if _empty(value) else is_subset(value, live.get(key))
+            for key, value in desired.items()
+        )
+    if isinstance(desired, list):
+        if not isinstance(live, list) or len(desired) != len(live):
+            return _empty(desired) and _empty(live)
+        return all(is_subset(d, l) for d, l in zip(desired, live))
+    return _equal_scalars(desired, live)
+
+
+def owned_fields(live, manager=FIELD_MANAGER):
+    """The fieldsV1 tree our field manager applied to `live` (empty when we never applied it)."""
+    for entry in (live or {}).get("metadata", {}).get("managedFields") or []:
+        if entry.get("manager") == manager and entry.get("operation") == "Apply":
+            return entry.get("fieldsV1") or {}
+    return {}
+
+
+def _find_keyed(items, keys):
+    for item in items or []:
+        if isinstance(item, dict) and all(_equal_scalars(v, item.get(k)) for k, v in keys.items()):
+            return item
+    return None
+
+
+def dropped_fields(fields, desired, path=""):
+    """Paths our manager owns on the server that `desired` no longer states (SSA would remove them)."""
+    dropped = []
+    for key, sub in (fields or {}).items():
+        if key == ".":
+            continue
+        kind, _, raw = key.partition(":")
+        if kind == "f":
+            here = "%s.%s" % (path, raw) if path else raw
+            if not isinstance(desired, dict) or raw not in desired:
+                dropped.append(here)
+            else:
+                dropped.extend(dropped_fields(sub, desired[raw], here))
+        elif kind == "k":
+            keys = json.loads(raw)
+            here = "%s[%s]" % (path, ",".join("%s=%s" % kv for kv in sorted(keys.items())))
+            match = _find_keyed(desired if isinstance(desired, list) else [], keys)
+            if match is None:
+                dropped.append(here)
+            else:
+                dropped.extend(dropped_fields(sub, match, here))
+        elif kind == "v":
+            if not isinstance(desired, list) or json.loads(raw) not in desired:
+                dropped.append("%s[%s]" % (path, raw))
+        elif kind == "i":
+            index = int(raw)
+            if not isinstance(desired, list) or index >= len(desired):
+                dropped.append("%s[%d]" % (path, index))
+            else:
+                dropped.extend(dropped_fields(sub, desired[index], "%s[%d]" % (path, index)))
+    return dropped
+
+
+def needs_apply(desired, live, manager=FIELD_MANAGER):
+    """Whether a server-side apply of `desired` could change `live`."""
+    if live is None:
+        return True
+    return not is_subset(desired, live) or bool(dropped_fields(owned_fields(live, manager), desired))
+
+
+def comparable(obj):
+    """The object without server bookkeeping and status: what a user compares and a diff shows."""
+    if obj is None:
+        return None
+    clean = copy.deepcopy(obj)
+    clean.pop("status", None)
+    metadata = clean.get("metadata", {})
+    for key in SERVER_METADATA:
+        metadata.pop(key, None)
+    annotations = metadata.get("annotations") or {}
+    annotations.pop("kubectl.kubernetes.io/last-applied-configuration", None)
+    if not annotations:
+        metadata.pop("annotations", None)
+    return clean
+
+
+class Outcome(object):
+    """What reconciling one object did. `after` is what the server stored (or would store in check mode)."""
+
+    def __init__(self, changed, before, after, action):
+        self.changed = changed
+        self.before = before
+        self.after = after
+        self.action = action  # "create", "update" or "none"
+
+    @property
+    def diff(self):
+        return {"before": comparable(self.before) or {}, "after": comparable(self.after) or {}}
+
+
+def reconcile(client, desired, live, check_mode=False):
+    """Bring one object to `desired` (a full manifest) given its `live` state (None if absent)."""
+    if not needs_apply(desired, live, client.field_manager):
+        return Outcome(False, live, live, "none")
+    after = client.apply(desired, dry_run=check_mode)
+    if live is None:
+        return Outcome(True, None, after, "create")
+    if check_mode:
+        changed = comparable(after) != comparable(live)
+    else:
+        changed = after["metadata"].get("resourceVersion") != live["metadata"].get("resourceVersion")
+    return Outcome(changed, live, after, "update" if changed else "none")
+
+
+def merge_diffs(outcomes, key):
+    """One Ansible diff for many objects: {before: {key(obj): obj}, after: {...}} over the changed ones."""
+    before, after = {}, {}
+    for outcome in outcomes:
+        if outcome.changed:
+            diff = outcome.diff
+            name = key(outcome.after or outcome.before)
+            before[name] = diff["before"]
+            after[name] = diff["after"]
+    return {"before": before, "after": after}

@@ -1,0 +1,62 @@
+# -*- coding: utf-8 -*-
+# Copyright: stateful.nfs contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Polling with a deadline. Each waiter supplies a probe; the timeout message says what was last seen."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import time
+
+
+class WaitTimeout(Exception):
+    """The condition did not hold in time; `last` is the probe's last observation."""
+
+    def __init__(self, message, last=None):
+        super(WaitTimeout, self).__init__(message)
+        self.last = last
+
+
+def poll_until(probe, timeout, describe, interval=1.0, clock=time.monotonic, sleep=time.sleep):
+    """Call probe() until it returns (True, state); return that state.
+
+    probe() -> (done, state). On timeout raise WaitTimeout("<describe(state)> after <timeout>s").
+    """
+    deadline = clock() + timeout
+    while True:
+        done, state = probe()
+        if done:
+            return state
+        remaining = deadline - clock()
+        if remaining <= 0:
+            raise WaitTimeout("timed out after %ss: %s" % (timeout, describe(state)), state)
+        sleep(min(interval, remaining))
+
+
+def last_event_message(events):
+    """'Reason: message' of the newest event, or None."""
+    if not events:
+        return None
+    newest = events[-1]
+    return "%s: %s" % (newest.get("reason"), " ".join((newest.get("message") or "").split()))
+
+
+def pod_not_ready_reason(pod):
+    """Why a pod is not Ready, from its container states and conditions (None when it is Ready)."""
+    status = pod.get("status") or {}
+    for condition in status.get("conditions") or []:
+        if condition.get("type") == "Ready" and condition.get("status") == "True":
+            return None
+    for container in (status.get("initContainerStatuses") or []) + (status.get("containerStatuses") or []):
+        state = container.get("state") or {}
+        for phase in ("waiting", "terminated"):
+            if phase in state:
+                detail = state[phase]
+                return "container %s %s: %s %s" % (
+                    container.get("name"), phase, detail.get("reason") or "", detail.get("message") or "")
+    for condition in status.get("conditions") or []:
+        if condition.get("status") != "True":
+            return "%s=%s: %s %s" % (condition.get("type"), condition.get("status"),
+                                     condition.get("reason") or "", condition.get("message") or "")
+    return "phase %s" % status.get("phase", "unknown")
