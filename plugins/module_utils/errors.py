@@ -31,3 +31,11 @@ def collect(checks):
         except SpecError as exc:
             problems.append(str(exc))
     return "; ".join(problems) if problems else None
+
+
+class Failure(Exception):
+    """A run that cannot finish as asked. `result` holds return values that explain it (fail_json(**result))."""
+
+    def __init__(self, message, **result):
+        super(Failure, self).__init__(message)
+        self.result = result

@@ -60,3 +60,23 @@ def pod_not_ready_reason(pod):
             return "%s=%s: %s %s" % (condition.get("type"), condition.get("status"),
                                      condition.get("reason") or "", condition.get("message") or "")
     return "phase %s" % status.get("phase", "unknown")
+
+
+def wait_until_gone(client, kind, name, namespace=None, uid=None, timeout=60, interval=1.0,
+                    clock=time.monotonic, sleep=time.sleep):
+    """Poll until the object is gone, or replaced by one with another uid when `uid` is given.
+
+    Raises WaitTimeout naming the object and what still holds it (deletionTimestamp, finalizers).
+    """
+    def probe():
+        live = client.get(kind, name, namespace)
+        gone = live is None or (uid is not None and live["metadata"].get("uid") != uid)
+        return gone, live
+
+    def describe(live):
+        meta = (live or {}).get("metadata") or {}
+        where = "/".join(part for part in (kind, namespace, name) if part)
+        return "%s still exists (deletionTimestamp %s, finalizers %s)" % (
+            where, meta.get("deletionTimestamp"), meta.get("finalizers") or [])
+
+    poll_until(probe, timeout, describe, interval=interval, clock=clock, sleep=sleep)
