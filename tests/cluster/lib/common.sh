@@ -1,0 +1,122 @@
+# shellcheck shell=bash
+# Shared settings and helpers for the local test bed (sourced by bin/*).
+set -euo pipefail
+
+TESTBED_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+REPO_ROOT="$(cd "$TESTBED_DIR/../.." && pwd)"
+
+# --- pinned versions -------------------------------------------------------
+K8S_VERSION="${K8S_VERSION:-v1.36.3}"        # must match go.mod
+K8S_GIT_COMMIT="${K8S_GIT_COMMIT:-}"          # not known from the module proxy
+COREDNS_VERSION="${COREDNS_VERSION:-v1.14.7}"
+PAUSE_TAG="3.10"
+
+# --- locations (outside the repository) -----------------------------------
+CACHE_DIR="${STATEFUL_NFS_CACHE:-/var/cache/stateful-nfs}"
+STATE_DIR="${STATEFUL_NFS_STATE:-/var/lib/stateful-nfs-testbed}"
+RUN_DIR="$STATE_DIR/run"          # pid files
+LOG_DIR="$STATE_DIR/log"
+PKI_DIR="$STATE_DIR/pki"
+CONF_DIR="$STATE_DIR/conf"
+ETCD_DATA="$STATE_DIR/etcd"
+KUBELET_ROOT="$STATE_DIR/kubelet"
+CONTAINERD_ROOT="$STATE_DIR/containerd"
+CONTAINERD_STATE="/run/stateful-nfs-testbed/containerd"
+CONTAINERD_SOCK="/run/stateful-nfs-testbed/containerd/containerd.sock"
+NFS_ROOT="${STATEFUL_NFS_ROOT:-/srv/stateful-nfs}"   # ganesha exports live below here
+GANESHA_EXPORTS_DIR="$STATE_DIR/ganesha/exports.d"   # one EXPORT block per file
+KUBECONFIG_ADMIN="$STATE_DIR/admin.kubeconfig"
+
+export GOMODCACHE="$CACHE_DIR/gomod"
+export GOCACHE="$CACHE_DIR/gocache"
+export GOTOOLCHAIN=local
+export GOFLAGS="-trimpath"
+export CGO_ENABLED=0
+export PATH="/usr/local/go/bin:$PATH"
+
+# --- address plan (exists only on interfaces the test bed creates) --------
+NODE_NAME="${NODE_NAME:-snfs-node}"
+NODE_IF="snfs0"                 # dummy (or veth) interface holding the node and DNS addresses
+NODE_IF_PEER="snfs0-peer"       # the veth peer, when no dummy driver
+NODE_IP="172.30.0.1"            # node / API / NFS server address
+DNS_IP="172.30.0.10"            # CoreDNS
+SERVICE_CIDR="172.30.128.0/20"  # ClusterIPs (virtual, never routed: no kube-proxy)
+KUBERNETES_SVC_IP="172.30.128.1"
+BRIDGE="cni0"
+POD_CIDR="10.244.0.0/24"
+POD_GW="10.244.0.1"
+CLUSTER_DOMAIN="cluster.local"
+
+# --- build output (keyed by version and the wrapper module's contents) ----
+build_key() {
+  cat "$TESTBED_DIR/go.mod" "$TESTBED_DIR/go.sum" "$TESTBED_DIR/cmd/k8s/main.go" | sha256sum | cut -c1-12
+}
+K8S_BIN_DIR="$CACHE_DIR/k8s-${K8S_VERSION}-$(build_key)/bin"
+COREDNS_BIN_DIR="$CACHE_DIR/coredns-${COREDNS_VERSION}/bin"
+IMAGES_DIR="$CACHE_DIR/images"
+
+KUBECTL="$K8S_BIN_DIR/kubectl"
+
+log()  { printf '[testbed %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+die()  { log "ERROR: $*"; exit 1; }
+
+# tail_log NAME: print the end of a component's log (used on every failure)
+tail_log() {
+  local f="$LOG_DIR/$1.log"
+  if [[ -f "$f" ]]; then
+    printf '\n----- last 40 lines of %s -----\n' "$f" >&2
+    tail -n 40 "$f" >&2
+    printf -- '----- end of %s -----\n' "$1" >&2
+  else
+    printf '(no log at %s)\n' "$f" >&2
+  fi
+}
+
+fail_with_log() { local comp="$1"; shift; log "ERROR: $*"; tail_log "$comp"; exit 1; }
+
+# wait_for DESCRIPTION SECONDS COMMAND...: poll until COMMAND succeeds
+wait_for() {
+  local what="$1" secs="$2"; shift 2
+  local end=$((SECONDS + secs))
+  until "$@" >/dev/null 2>&1; do
+    if (( SECONDS >= end )); then return 1; fi
+    sleep 1
+  done
+}
+
+pid_alive() { local p; p="$(cat "$RUN_DIR/$1.pid" 2>/dev/null)" || return 1; [[ -n "$p" ]] && kill -0 "$p" 2>/dev/null; }
+
+# start_daemon NAME COMMAND...: start COMMAND in its own session, log to
+# $LOG_DIR/NAME.log, remember its pid in $RUN_DIR/NAME.pid. No-op if running.
+# Sets STARTED_ANY=1 when it starts something.
+STARTED_ANY=0
+start_daemon() {
+  local name="$1"; shift
+  if pid_alive "$name"; then return 0; fi
+  mkdir -p "$RUN_DIR" "$LOG_DIR"
+  log "starting $name"
+  printf '\n===== %s starting %s =====\n' "$(date -Is)" "$name" >> "$LOG_DIR/$name.log"
+  setsid "$@" >> "$LOG_DIR/$name.log" 2>&1 < /dev/null &
+  echo $! > "$RUN_DIR/$name.pid"
+  STARTED_ANY=1
+}
+
+# stop_daemon NAME [TIMEOUT]: TERM, then KILL, the pid we recorded.
+stop_daemon() {
+  local name="$1" t="${2:-20}" pid
+  pid="$(cat "$RUN_DIR/$name.pid" 2>/dev/null)" || return 0
+  if [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null; then
+    log "stopping $name (pid $pid)"
+    kill -TERM "$pid" 2>/dev/null || true
+    local end=$((SECONDS + t))
+    while kill -0 "$pid" 2>/dev/null && (( SECONDS < end )); do sleep 0.5; done
+    kill -0 "$pid" 2>/dev/null && { kill -KILL "$pid" 2>/dev/null || true; sleep 0.5; }
+  fi
+  rm -f "$RUN_DIR/$name.pid"
+}
+
+kubectl_admin() { "$KUBECTL" --kubeconfig "$KUBECONFIG_ADMIN" "$@"; }
+
+APT_PACKAGES=(curl etcd-server containerd runc containernetworking-plugins nfs-ganesha nfs-ganesha-vfs
+  libnfs-utils busybox-static rpcbind iptables conntrack ethtool socat kmod iproute2 openssl
+  util-linux mount python3 ca-certificates)
