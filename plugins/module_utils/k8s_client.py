@@ -198,7 +198,11 @@ class K8sClient(object):
             raise K8sError(describe_api_error(exc, kind, name, namespace, "read"), exc.status, exc.reason)
 
     def list(self, kind, namespace=None, label_selector=None, field_selector=None):
-        """All objects of a kind in one LIST call (namespace None = all namespaces / cluster-scoped)."""
+        """All objects of a kind in one LIST call (namespace None = all namespaces / cluster-scoped).
+
+        The server leaves kind and apiVersion out of list items; they are filled in, so an item
+        compares with a manifest (reconcile.needs_apply) like the answer of a GET.
+        """
         answer = self._checked(
             "list",
             kind,
@@ -208,7 +212,11 @@ class K8sClient(object):
             self.path(kind, namespace=namespace),
             query={"labelSelector": label_selector, "fieldSelector": field_selector},
         )
-        return answer.get("items", [])
+        items = answer.get("items") or []
+        for item in items:
+            item.setdefault("kind", kind)
+            item.setdefault("apiVersion", api_version_of(kind))
+        return items
 
     def apply(self, body, dry_run=False, force=True):
         """Server-side apply with our field manager; returns what the server stored (or would store)."""
