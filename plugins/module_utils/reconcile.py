@@ -86,7 +86,7 @@ def dropped_fields(fields, desired, path=""):
     for key, sub in (fields or {}).items():
         if key == ".":
             continue
-        kind, _, raw = key.partition(":")
+        kind, raw = key.split(":", 1)
         if kind == "f":
             here = "%s.%s" % (path, raw) if path else raw
             if not isinstance(desired, dict) or raw not in desired:

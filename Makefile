@@ -1,0 +1,66 @@
+# stateful.nfs — `make demo` runs the workflow on the local test bed, `make test` runs every test.
+# `make help` lists the targets.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+export STATEFUL_NFS_CACHE ?= /var/cache/stateful-nfs
+PYTHON_VERSION ?= 3.11
+
+# ansible-test needs the collection at .../ansible_collections/<namespace>/<name>; we test a copy there.
+BUILD := $(CURDIR)/.build
+COLLECTIONS_ROOT := $(BUILD)/collections
+COLLECTION := $(COLLECTIONS_ROOT)/ansible_collections/stateful/nfs
+
+# The toolchain's virtualenv (outside the repository, keyed by the requirement files).
+VENV_KEY := $(shell cat requirements.txt requirements-dev.txt 2>/dev/null | sha256sum | cut -c1-12)
+VENV := $(STATEFUL_NFS_CACHE)/venv-py$(PYTHON_VERSION)-$(VENV_KEY)
+export PATH := $(VENV)/bin:$(PATH)
+export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS_ROOT)
+
+include tests/cluster/cluster.mk
+
+.PHONY: help deps collection sanity lint unit integration integration-host integration-testbed \
+        test demo build changelog clean
+
+help: ## List the targets
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-22s %s\n", $$1, $$2}'
+
+deps: ## Install Debian packages and the Python toolchain (virtualenv outside the repo)
+	@PYTHON=python$(PYTHON_VERSION) tests/bin/install-deps >/dev/null
+
+collection: deps ## Copy the working tree to $(COLLECTION) for ansible-test and ansible-doc
+	@mkdir -p $(COLLECTION)
+	@rsync -a --delete --exclude .git --exclude .build --exclude tests/output --exclude __pycache__ ./ $(COLLECTION)/
+
+sanity: collection ## ansible-test sanity (every test ansible-test runs for this collection)
+	cd $(COLLECTION) && ansible-test sanity --color --python $(PYTHON_VERSION) --requirements
+
+lint: collection ## ansible-lint, production profile, on the collection's YAML
+	cd $(COLLECTION) && ansible-lint --profile production
+
+unit: collection ## Unit tests (no cluster)
+	cd $(COLLECTION) && PYTHONPATH=$(COLLECTIONS_ROOT) python -m pytest -q -p no:cacheprovider tests/unit
+
+integration-host: collection ## Integration targets that need only this host (root): the export module's kernel backend
+	cd $(COLLECTION) && ansible-test integration --color --python $(PYTHON_VERSION) --allow-destructive --allow-root \
+	  --exclude testbed all
+
+integration-testbed: collection ## Integration targets against the running local test bed (make cluster-up)
+	tests/bin/write-integration-config $(COLLECTION)/tests/integration/integration_config.yml
+	cd $(COLLECTION) && ansible-test integration --color --python $(PYTHON_VERSION) --allow-destructive --allow-root testbed
+
+integration: ## Bring the test bed up (and down again if this run started it) around every integration target
+	tests/bin/with-testbed $(MAKE) --no-print-directory integration-host integration-testbed
+
+test: sanity lint unit integration ## Everything CI runs: sanity, lint, unit, integration on the real test bed
+
+build: collection ## Build the collection tarball into .build/
+	cd $(COLLECTION) && ansible-galaxy collection build --force --output-path $(BUILD)
+
+changelog: deps ## Lint the changelog fragments
+	antsibull-changelog lint
+
+clean: ## Remove build outputs in the repository (the cache outside it stays)
+	rm -rf $(BUILD) tests/output
