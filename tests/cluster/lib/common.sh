@@ -119,4 +119,4 @@ kubectl_admin() { "$KUBECTL" --kubeconfig "$KUBECONFIG_ADMIN" "$@"; }
 
 APT_PACKAGES=(curl etcd-server containerd runc containernetworking-plugins nfs-ganesha nfs-ganesha-vfs
   libnfs-utils busybox-static rpcbind iptables conntrack ethtool socat kmod iproute2 openssl
-  util-linux mount python3 ca-certificates)
+  util-linux mount procps python3 ca-certificates)

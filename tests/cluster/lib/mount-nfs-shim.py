@@ -71,6 +71,11 @@ def backing_dir(path):
 
 
 def main():
+    if PROG.startswith("umount"):  # umount.nfs* are symlinks to mount.nfs in nfs-common
+        target = [a for a in sys.argv[1:] if not a.startswith("-")][:1]
+        if not target:
+            fail("usage: umount.nfs dir [-fvnrlh]", 1)
+        return subprocess.run(["umount", "-i", target[0]]).returncode
     source, target, opts = parse_args(sys.argv[1:])
     if ":" not in source:
         fail(f"remote share not in 'host:dir' format", 1)
