@@ -1,0 +1,669 @@
+# -*- coding: utf-8 -*-
+# Copyright: stateful.nfs contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""All PersistentVolumes (and optionally pre-created claims) of one StatefulSet, as one reconcile.
+
+The pieces, in the order a run uses them:
+  spec_from_params  validate the module options (SpecError before any API call)
+  read_live         one LIST of PVs by label (plus one LIST of claims in the namespace when claims
+                    are pre-created); a GET only for a PV name the LIST did not return
+  plan              pure: desired vs live per ordinal, conflicts on immutable fields, extra PVs
+  apply_plan        reconcile.reconcile per object that differs (server-side apply, dryRun in check mode)
+  wait_ready        poll (one LIST per round) until each PV is Available or Bound
+  plan_absent / absent   delete unbound PVs; Bound ones only with force; never a claim a pod uses
+
+The module never touches the NFS data: deleting a PV (or a claim) leaves the directory as it is.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import ipaddress
+import posixpath
+import re
+import string
+import time
+
+from ansible_collections.stateful.nfs.plugins.module_utils import reconcile
+from ansible_collections.stateful.nfs.plugins.module_utils.errors import SpecError
+from ansible_collections.stateful.nfs.plugins.module_utils.k8s_client import object_ref
+from ansible_collections.stateful.nfs.plugins.module_utils.manifests import volumes as manifests
+from ansible_collections.stateful.nfs.plugins.module_utils.quantity import parse_quantity
+from ansible_collections.stateful.nfs.plugins.module_utils.waiters import poll_until
+
+PV = "PersistentVolume"
+PVC = "PersistentVolumeClaim"
+ACCESS_MODES = ("ReadWriteOnce", "ReadOnlyMany", "ReadWriteMany", "ReadWriteOncePod")
+READY_PHASES = ("Available", "Bound")
+
+_DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+_DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+_HOSTNAME = re.compile(r"^[A-Za-z0-9]([-A-Za-z0-9]*[A-Za-z0-9])?(\.[A-Za-z0-9]([-A-Za-z0-9]*[A-Za-z0-9])?)*\.?$")
+_LABEL_NAME = re.compile(r"^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$")
+
+
+class SpecErrors(SpecError):
+    """Several input problems at once; the message lists every one (field, value and fix each)."""
+
+    def __init__(self, problems):
+        self.problems = list(problems)
+        ValueError.__init__(self, "; ".join(str(problem) for problem in self.problems))
+        self.field = ", ".join(problem.field for problem in self.problems)
+        self.value = [problem.value for problem in self.problems]
+        self.problem = "; ".join(problem.problem for problem in self.problems)
+        self.fix = "; ".join(problem.fix for problem in self.problems)
+
+
+def raise_all(problems):
+    """Raise the one SpecError, or SpecErrors naming all of them; nothing when the list is empty."""
+    if len(problems) == 1:
+        raise problems[0]
+    if problems:
+        raise SpecErrors(problems)
+
+
+# ---------------------------------------------------------------------------------------------
+# Validation (pure; before any API call)
+# ---------------------------------------------------------------------------------------------
+
+def _check_dns_label(field, value, what):
+    if not isinstance(value, str) or len(value) > 63 or not _DNS_LABEL.match(value):
+        return [SpecError(field, value, "not a valid %s name (a DNS-1123 label: lower-case letters, digits "
+                                        "and '-', starting and ending with a letter or digit, at most 63 "
+                                        "characters)" % what,
+                          "use a name like 'web' or 'data-1'")]
+    return []
+
+
+def _check_server(value):
+    fix = "give the host name or IP address the nodes mount, without scheme, port or path, e.g. 10.0.1.201 or nfs1.example.com"
+    if not value:
+        return [SpecError("nfs_server", value, "is required with state=present", fix)]
+    try:
+        ipaddress.ip_address(value)
+        return []
+    except ValueError:
+        pass
+    if len(value) > 253 or not _HOSTNAME.match(value) or re.match(r"^[0-9.]+$", value):
+        return [SpecError("nfs_server", value, "is neither an IP address nor a host name", fix)]
+    return []
+
+
+def _check_quantity(field, value):
+    fix = "use a Kubernetes quantity such as 1Gi or 500Mi"
+    if value in (None, ""):
+        return [SpecError(field, value, "is required with state=present", fix)]
+    try:
+        amount = parse_quantity(value)
+    except ValueError:
+        return [SpecError(field, value, "is not a Kubernetes quantity", fix)]
+    if amount <= 0:
+        return [SpecError(field, value, "must be larger than zero", fix)]
+    return []
+
+
+def _pattern_fields(pattern):
+    """The placeholder names used in a str.format pattern; ValueError when it does not parse."""
+    return [name for _, name, _, _ in string.Formatter().parse(pattern) if name is not None]
+
+
+def _check_path(spec):
+    pattern = spec["path_pattern"]
+    fix_pattern = "use placeholders from {%s}, e.g. the default %s" % (
+        ", ".join(manifests.PATH_PLACEHOLDERS), manifests.DEFAULT_PATH_PATTERN)
+    try:
+        fields = _pattern_fields(pattern)
+    except ValueError as exc:
+        return [SpecError("path_pattern", pattern, "does not parse (%s)" % exc, "balance the braces; " + fix_pattern)]
+    unknown = sorted(set(name for name in fields if name not in manifests.PATH_PLACEHOLDERS))
+    if unknown:
+        return [SpecError("path_pattern", pattern, "has unknown placeholder(s) %s" % ", ".join(
+            "{%s}" % name for name in unknown), fix_pattern)]
+    if "ordinal" not in fields:
+        return [SpecError("path_pattern", pattern, "has no {ordinal}, so every replica would share one directory",
+                          "put {ordinal} in the pattern, e.g. %s" % manifests.DEFAULT_PATH_PATTERN)]
+    if "root" in fields:
+        root = spec.get("nfs_root")
+        if not root:
+            return [SpecError("nfs_root", root, "is required because path_pattern uses {root}",
+                              "set nfs_root to the exported base directory, e.g. /srv/nfs")]
+        if not root.startswith("/"):
+            return [SpecError("nfs_root", root, "is not an absolute path", "start nfs_root with '/', e.g. /srv/nfs")]
+    ordinal = manifests.ordinals(spec)[0]
+    try:
+        path = manifests.nfs_path(spec, ordinal)
+    except (ValueError, KeyError, IndexError) as exc:
+        return [SpecError("path_pattern", pattern, "cannot be filled in (%s)" % exc, fix_pattern)]
+    if not path.startswith("/"):
+        return [SpecError("path_pattern", pattern, "gives %r for ordinal %d, which is not an absolute path"
+                          % (path, ordinal), "make the result start with '/', e.g. with {root}")]
+    if posixpath.normpath(path) != path or any(ord(ch) < 32 for ch in path):
+        return [SpecError("path_pattern", pattern, "gives %r for ordinal %d, which is not a clean path "
+                          "(no '.', '..', '//', trailing '/' or control characters)" % (path, ordinal),
+                          "write the path in its normal form, e.g. %r" % posixpath.normpath(path))]
+    return []
+
+
+def _check_access_modes(spec):
+    modes = spec["access_modes"]
+    fix = "use one or more of %s, e.g. [ReadWriteOnce]" % ", ".join(ACCESS_MODES)
+    if not modes:
+        return [SpecError("access_modes", modes, "is empty", fix)]
+    unknown = [mode for mode in modes if mode not in ACCESS_MODES]
+    if unknown:
+        return [SpecError("access_modes", modes, "has unknown access mode(s) %s (names are case-sensitive)"
+                          % ", ".join(unknown), fix)]
+    if len(set(modes)) != len(modes):
+        return [SpecError("access_modes", modes, "lists a mode twice", "list each mode once")]
+    if "ReadWriteOncePod" in modes and len(modes) > 1:
+        return [SpecError("access_modes", modes, "combines ReadWriteOncePod with other modes, which Kubernetes rejects",
+                          "use [ReadWriteOncePod] alone, or drop it")]
+    return []
+
+
+def _check_sizes(spec):
+    problems = _check_quantity("size", spec["size"])
+    if spec["claim_size"] != spec["size"]:
+        problems += _check_quantity("claim_size", spec["claim_size"])
+    if not problems and parse_quantity(spec["claim_size"]) > parse_quantity(spec["size"]):
+        problems.append(SpecError("claim_size", spec["claim_size"],
+                                  "is larger than the PV capacity size=%s, so no claim would ever bind" % spec["size"],
+                                  "make size at least %s, or request less in the volumeClaimTemplate" % spec["claim_size"]))
+    return problems
+
+
+def _check_storage_class(spec):
+    value = spec["storage_class"]
+    if value and (len(value) > 253 or not _DNS_SUBDOMAIN.match(value)):
+        return [SpecError("storage_class", value, "is not a valid StorageClass name",
+                          "use \"\" (no class, the usual for static NFS volumes) or the exact storageClassName of "
+                          "the volumeClaimTemplate")]
+    return []
+
+
+def _check_mount_options(spec):
+    bad = [option for option in spec["mount_options"] if not option or re.search(r"\s", option)]
+    if bad:
+        return [SpecError("mount_options", spec["mount_options"], "has empty options or options with spaces: %r" % bad,
+                          "give one option per item, e.g. [nfsvers=4.1, hard]")]
+    return []
+
+
+def _check_labels(spec):
+    problems = []
+    for key, value in sorted((spec.get("labels") or {}).items()):
+        prefix, _, name = key.rpartition("/")
+        if key in manifests.RESERVED_LABELS or prefix == "stateful.nfs":
+            problems.append(SpecError("labels", {key: value}, "uses a label key the module sets itself",
+                                      "remove %s; the module labels every PV with %s" % (
+                                          key, ", ".join(manifests.RESERVED_LABELS))))
+        elif len(name) > 63 or not _LABEL_NAME.match(name) or (prefix and (
+                len(prefix) > 253 or not _DNS_SUBDOMAIN.match(prefix))):
+            problems.append(SpecError("labels", {key: value}, "has an invalid label key %r" % key,
+                                      "use [prefix/]name with name at most 63 characters of [A-Za-z0-9-_.]"))
+        elif len(value) > 63 or (value and not _LABEL_NAME.match(value)):
+            problems.append(SpecError("labels", {key: value}, "has an invalid label value %r" % value,
+                                      "use at most 63 characters of [A-Za-z0-9-_.], starting and ending alphanumeric"))
+    return problems
+
+
+def _check_names(spec):
+    problems = []
+    problems += _check_dns_label("statefulset", spec["statefulset"], "StatefulSet")
+    problems += _check_dns_label("namespace", spec["namespace"], "namespace")
+    problems += _check_dns_label("claim", spec["claim"], "volumeClaimTemplates")
+    return problems
+
+
+def _check_counts(spec):
+    problems = []
+    if spec["replicas"] is None or spec["replicas"] < 1:
+        problems.append(SpecError("replicas", spec["replicas"], "must be at least 1 with state=present",
+                                  "set replicas to the StatefulSet's replicas (PVs of higher ordinals are kept "
+                                  "when scaling down; remove them with state=absent)"))
+    if spec["ordinals_start"] < 0:
+        problems.append(SpecError("ordinals_start", spec["ordinals_start"], "must not be negative",
+                                  "use the StatefulSet's spec.ordinals.start (0 unless you set it)"))
+    if spec["wait_timeout"] <= 0:
+        problems.append(SpecError("wait_timeout", spec["wait_timeout"], "must be larger than zero",
+                                  "give the seconds to wait, e.g. 120"))
+    return problems
+
+
+def _check_object_names(spec):
+    last = manifests.ordinals(spec)[-1]
+    name = manifests.pv_name(spec, last)
+    if len(name) > 253 or not _DNS_SUBDOMAIN.match(name):
+        return [SpecError("namespace", spec["namespace"], "makes the PV name %r longer than 253 characters" % name,
+                          "use shorter namespace, claim or statefulset names")]
+    return []
+
+
+def validate(spec):
+    """Raise SpecError (or SpecErrors listing every problem) when the spec cannot work."""
+    problems = _check_names(spec)
+    if spec["state"] == "present":
+        problems += _check_counts(spec)
+        if not problems:  # the next two fill in names and paths from the fields above
+            problems += _check_object_names(spec) + _check_path(spec)
+        problems += _check_server(spec["nfs_server"])
+        problems += _check_sizes(spec)
+        problems += _check_access_modes(spec)
+        problems += _check_storage_class(spec)
+        problems += _check_mount_options(spec)
+        problems += _check_labels(spec)
+    raise_all(problems)
+
+
+SPEC_FIELDS = ("statefulset", "namespace", "claim", "replicas", "ordinals_start", "nfs_server", "nfs_root",
+               "path_pattern", "size", "claim_size", "access_modes", "reclaim_policy", "storage_class",
+               "mount_options", "labels", "precreate_claims", "state", "force", "wait", "wait_timeout")
+
+
+def spec_from_params(params):
+    """The validated spec (a plain dict) from the module options; raises SpecError."""
+    spec = dict((key, params.get(key)) for key in SPEC_FIELDS)
+    spec["ordinals_start"] = spec["ordinals_start"] or 0
+    spec["path_pattern"] = spec["path_pattern"] or manifests.DEFAULT_PATH_PATTERN
+    spec["claim_size"] = spec["claim_size"] or spec["size"]
+    spec["access_modes"] = list(spec["access_modes"] or ["ReadWriteOnce"])
+    spec["reclaim_policy"] = spec["reclaim_policy"] or "Retain"
+    spec["storage_class"] = spec["storage_class"] or ""
+    spec["mount_options"] = list(spec["mount_options"] or [])
+    spec["labels"] = dict((str(k), str(v)) for k, v in (spec["labels"] or {}).items())
+    spec["precreate_claims"] = bool(spec["precreate_claims"])
+    spec["state"] = spec["state"] or "present"
+    spec["force"] = bool(spec["force"])
+    spec["wait"] = bool(spec["wait"])
+    spec["wait_timeout"] = 120 if spec["wait_timeout"] is None else spec["wait_timeout"]
+    validate(spec)
+    return spec
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading and planning
+# ---------------------------------------------------------------------------------------------
+
+def phase_of(obj):
+    if obj is None:
+        return None
+    if obj.get("metadata", {}).get("deletionTimestamp"):
+        return "Terminating"
+    return (obj.get("status") or {}).get("phase") or "Pending"
+
+
+def _by_name(items):
+    return dict((item["metadata"]["name"], item) for item in items)
+
+
+def read_live(client, spec):
+    """(PVs by name, PVCs by name): one LIST per kind, plus a GET for each desired PV the LIST missed.
+
+    The GETs find a PV of the same name created by hand (without our labels), so it is checked for
+    conflicts instead of being overwritten; a no-op run makes none.
+    """
+    pvs = _by_name(client.list(PV, label_selector=manifests.label_selector(spec)))
+    for ordinal in manifests.ordinals(spec):
+        name = manifests.pv_name(spec, ordinal)
+        if name not in pvs:
+            found = client.get(PV, name)
+            if found is not None:
+                pvs[name] = found
+    pvcs = {}
+    if spec["precreate_claims"]:
+        pvcs = _by_name(client.list(PVC, namespace=spec["namespace"]))
+    return pvs, pvcs
+
+
+class Step(object):
+    """One ordinal: its desired PV (and claim) and what the cluster has."""
+
+    def __init__(self, ordinal, pv, live_pv, pvc=None, live_pvc=None):
+        self.ordinal = ordinal
+        self.pv = pv
+        self.live_pv = live_pv
+        self.pvc = pvc
+        self.live_pvc = live_pvc
+
+    @property
+    def pv_action(self):
+        if self.live_pv is None:
+            return "create"
+        return "update" if reconcile.needs_apply(self.pv, self.live_pv) else "none"
+
+    @property
+    def pvc_action(self):
+        if self.pvc is None:
+            return None
+        if self.live_pvc is None:
+            return "create"
+        return "update" if reconcile.needs_apply(self.pvc, self.live_pvc) else "none"
+
+
+def _ref(obj):
+    return "%s/%s" % (obj.get("namespace"), obj.get("name"))
+
+
+def pv_conflicts(spec, desired, live, claim):
+    """SpecErrors for changes the cluster would refuse or that would move data to another claim."""
+    if live is None:
+        return []
+    name = desired["metadata"]["name"]
+    where = object_ref(PV, name)
+    claim_namespace = spec["namespace"]
+    problems = []
+    fix_source = ("keep nfs_server, nfs_root and path_pattern as the PV has them; or, to move the volume, remove it "
+                  "with state=absent (the NFS data is kept) and run again")
+    old_nfs = live.get("spec", {}).get("nfs") or {}
+    for key, option in (("server", "nfs_server"), ("path", "path_pattern")):
+        if old_nfs.get(key) != desired["spec"]["nfs"][key]:
+            problems.append(SpecError(
+                option, desired["spec"]["nfs"][key],
+                "%s has spec.nfs.%s %r -> %r, but the volume source of a PersistentVolume cannot be changed"
+                % (where, key, old_nfs.get(key), desired["spec"]["nfs"][key]), fix_source))
+    claim_ref = live.get("spec", {}).get("claimRef")
+    if claim_ref and (claim_ref.get("namespace") != claim_namespace or claim_ref.get("name") != claim):
+        problems.append(SpecError(
+            "statefulset", spec["statefulset"],
+            "%s spec.claimRef %s -> %s/%s: the PV belongs to another claim and would hand its data to this one"
+            % (where, _ref(claim_ref), claim_namespace, claim),
+            "pick other namespace/claim/statefulset names, or free the PV first (delete claim %s, then remove the PV "
+            "with state=absent)" % _ref(claim_ref)))
+    live_mode = live.get("spec", {}).get("volumeMode")
+    if live_mode and live_mode != "Filesystem":
+        problems.append(SpecError(
+            "statefulset", spec["statefulset"],
+            "%s spec.volumeMode %r -> 'Filesystem' cannot be changed" % (where, live_mode),
+            "remove the PV with state=absent and run again"))
+    return problems
+
+
+def pvc_conflicts(desired, live, pv):
+    """SpecErrors for a pre-existing claim whose (immutable) spec differs from the pre-created one."""
+    if live is None:
+        return []
+    where = object_ref(PVC, desired["metadata"]["name"], desired["metadata"]["namespace"])
+    live_spec = live.get("spec") or {}
+    problems = []
+    for key in sorted(desired["spec"]):
+        if not reconcile.is_subset(desired["spec"][key], live_spec.get(key)):
+            problems.append(SpecError(
+                "precreate_claims", True,
+                "%s spec.%s %r -> %r: a claim's spec cannot be changed once it exists"
+                % (where, key, live_spec.get(key), desired["spec"][key]),
+                "make the options match the existing claim, or delete the claim (its data stays on the NFS "
+                "server with reclaim policy Retain) and run again"))
+    volume = live_spec.get("volumeName")
+    if volume and volume != pv:
+        problems.append(SpecError(
+            "precreate_claims", True,
+            "%s is bound to PersistentVolume/%s, not %s" % (where, volume, pv),
+            "delete the claim (its data stays on the NFS server) and run again, or set precreate_claims=false"))
+    return problems
+
+
+def plan(spec, pvs, pvcs):
+    """(steps, extra): one Step per ordinal and the managed PVs outside the ordinal range.
+
+    Raises SpecError(s) for every conflict before anything is written.
+    """
+    steps, problems = [], []
+    for ordinal in manifests.ordinals(spec):
+        pv = manifests.persistent_volume(spec, ordinal)
+        live_pv = pvs.get(pv["metadata"]["name"])
+        pvc = live_pvc = None
+        claim = manifests.claim_name(spec, ordinal)
+        problems += pv_conflicts(spec, pv, live_pv, claim)
+        if spec["precreate_claims"]:
+            pvc = manifests.persistent_volume_claim(spec, ordinal)
+            live_pvc = pvcs.get(claim)
+            problems += pvc_conflicts(pvc, live_pvc, pv["metadata"]["name"])
+        steps.append(Step(ordinal, pv, live_pv, pvc, live_pvc))
+    raise_all(problems)
+    wanted = set(step.pv["metadata"]["name"] for step in steps)
+    extra = [pvs[name] for name in sorted(pvs, key=lambda n: _ordinal_of(pvs[n])) if name not in wanted]
+    return steps, extra
+
+
+def _ordinal_of(pv):
+    try:
+        return int(pv["metadata"].get("labels", {}).get(manifests.ORDINAL_LABEL))
+    except (TypeError, ValueError):
+        return -1
+
+
+# ---------------------------------------------------------------------------------------------
+# Writing and waiting
+# ---------------------------------------------------------------------------------------------
+
+def row(spec, ordinal, pv_obj, pv_outcome=None, pvc_obj=None, pvc_outcome=None):
+    """One line of the returned `volumes` table."""
+    nfs = (pv_obj or {}).get("spec", {}).get("nfs") or {}
+    claim_ref = (pv_obj or {}).get("spec", {}).get("claimRef") or {}
+    server = nfs.get("server")
+    path = nfs.get("path")
+    changed = bool(pv_outcome and pv_outcome.changed) or bool(pvc_outcome and pvc_outcome.changed)
+    return {
+        "ordinal": ordinal,
+        "pv": pv_obj["metadata"]["name"] if pv_obj else None,
+        "claim": claim_ref.get("name") or (manifests.claim_name(spec, ordinal) if ordinal is not None else None),
+        "server": server,
+        "path": path,
+        "export": "%s:%s" % (server, path) if server and path else None,
+        "phase": phase_of(pv_obj),
+        "changed": changed,
+        "action": pv_outcome.action if pv_outcome else "none",
+        "claim_action": pvc_outcome.action if pvc_outcome else None,
+        "claim_phase": phase_of(pvc_obj) if pvc_obj is not None else None,
+    }
+
+
+def apply_plan(client, steps, check_mode=False):
+    """reconcile.reconcile each PV, then each pre-created claim; returns [(step, pv_outcome, pvc_outcome)]."""
+    done = []
+    for step in steps:
+        done.append([step, reconcile.reconcile(client, step.pv, step.live_pv, check_mode=check_mode), None])
+    for entry in done:
+        step = entry[0]
+        if step.pvc is not None:
+            entry[2] = reconcile.reconcile(client, step.pvc, step.live_pvc, check_mode=check_mode)
+    return [tuple(entry) for entry in done]
+
+
+def readiness(spec, pv_names, pvs, pvcs):
+    """The objects still not ready: [(ref, phase, want)] (PV Available/Bound; pre-created claim Bound to its PV)."""
+    waiting = []
+    for ordinal, name in pv_names:
+        phase = phase_of(pvs.get(name))
+        if phase not in READY_PHASES:
+            waiting.append((object_ref(PV, name), phase or "missing", " or ".join(READY_PHASES)))
+        if spec["precreate_claims"]:
+            claim = manifests.claim_name(spec, ordinal)
+            pvc = pvcs.get(claim)
+            bound = phase_of(pvc) == "Bound" and (pvc.get("spec") or {}).get("volumeName") == name
+            if not bound:
+                waiting.append((object_ref(PVC, claim, spec["namespace"]), phase_of(pvc) or "missing",
+                                "Bound to %s" % name))
+    return waiting
+
+
+def describe_waiting(waiting):
+    return "; ".join("%s is %s (want %s)" % item for item in waiting) + (
+        ". Fix: check that kube-controller-manager runs and `kubectl describe` the objects for events; a "
+        "pre-created claim binds only to a PV with the same storage class, access modes and enough capacity")
+
+
+def wait_ready(client, spec, pv_names, pvs=None, pvcs=None, timeout=120, interval=1.0,
+               clock=time.monotonic, sleep=time.sleep):
+    """Poll (one LIST per kind per round) until every PV is ready; returns (pvs, pvcs) as last seen.
+
+    `pvs`/`pvcs` are what the caller already knows; when that is ready no call is made.
+    Raises waiters.WaitTimeout whose message names every PV/claim still waiting and its phase.
+    """
+    state = {"pvs": dict(pvs or {}), "pvcs": dict(pvcs or {}), "fresh": False}
+
+    def probe():
+        if state["fresh"] or readiness(spec, pv_names, state["pvs"], state["pvcs"]):
+            state["pvs"] = _by_name(client.list(PV, label_selector=manifests.label_selector(spec)))
+            if spec["precreate_claims"]:
+                state["pvcs"] = _by_name(client.list(PVC, namespace=spec["namespace"],
+                                                     label_selector=manifests.label_selector(spec)))
+        state["fresh"] = True
+        waiting = readiness(spec, pv_names, state["pvs"], state["pvcs"])
+        return not waiting, waiting
+
+    poll_until(probe, timeout, describe_waiting, interval=interval, clock=clock, sleep=sleep)
+    return state["pvs"], state["pvcs"]
+
+
+def _diff_key(obj):
+    meta = obj["metadata"]
+    return object_ref(obj["kind"], meta["name"], meta.get("namespace"))
+
+
+def present(client, spec, check_mode=False, want_diff=False, interval=1.0, clock=time.monotonic, sleep=time.sleep):
+    """Create or update every ordinal's PV (and claim); returns the module result."""
+    pvs, pvcs = read_live(client, spec)
+    steps, extra = plan(spec, pvs, pvcs)
+    done = apply_plan(client, steps, check_mode=check_mode)
+    if spec["wait"] and not check_mode:
+        known_pvs = dict((s.pv["metadata"]["name"], o.after) for s, o, _ in done)
+        known_pvcs = dict((s.pvc["metadata"]["name"], c.after) for s, _, c in done if c is not None)
+        pvs, pvcs = wait_ready(client, spec, [(s.ordinal, s.pv["metadata"]["name"]) for s in steps],
+                               known_pvs, known_pvcs, timeout=spec["wait_timeout"], interval=interval,
+                               clock=clock, sleep=sleep)
+        for step, pv_outcome, pvc_outcome in done:
+            pv_outcome.after = pvs.get(step.pv["metadata"]["name"], pv_outcome.after)
+            if pvc_outcome is not None:
+                pvc_outcome.after = pvcs.get(step.pvc["metadata"]["name"], pvc_outcome.after)
+    rows = [row(spec, step.ordinal, pv_outcome.after, pv_outcome,
+                pvc_outcome.after if pvc_outcome else None, pvc_outcome)
+            for step, pv_outcome, pvc_outcome in done]
+    result = {
+        "changed": any(item["changed"] for item in rows),
+        "volumes": rows,
+        "extra": [row(spec, _ordinal_of(pv) if _ordinal_of(pv) >= 0 else None, pv) for pv in extra],
+    }
+    if want_diff:
+        outcomes = [o for _, pv_o, pvc_o in done for o in (pv_o, pvc_o) if o is not None]
+        result["diff"] = reconcile.merge_diffs(outcomes, _diff_key)
+    return result
+
+
+# ---------------------------------------------------------------------------------------------
+# state=absent
+# ---------------------------------------------------------------------------------------------
+
+def claims_in_use(pods):
+    """Names of the claims that a pod (not yet gone) mounts."""
+    used = set()
+    for pod in pods:
+        for volume in (pod.get("spec") or {}).get("volumes") or []:
+            claim = (volume.get("persistentVolumeClaim") or {}).get("claimName")
+            if claim:
+                used.add(claim)
+    return used
+
+
+def plan_absent(spec, pvs, pvcs, pods):
+    """(pv_deletes, pvc_deletes, pvc_keeps): what state=absent removes; SpecError refusing Bound PVs.
+
+    A claim is deleted only when we pre-created it (it carries our labels) and no pod mounts it.
+    A Bound PV is deleted only with force, unless its claim is one of those deleted here.
+    """
+    used = claims_in_use(pods)
+    pvc_deletes = [pvc for pvc in pvcs if pvc["metadata"]["name"] not in used]
+    pvc_keeps = [pvc for pvc in pvcs if pvc["metadata"]["name"] in used]
+    freed = set(pvc["metadata"]["name"] for pvc in pvc_deletes)
+    refused = []
+    for pv in pvs:
+        claim_ref = pv.get("spec", {}).get("claimRef") or {}
+        bound = phase_of(pv) == "Bound"
+        if bound and not (claim_ref.get("namespace") == spec["namespace"] and claim_ref.get("name") in freed):
+            refused.append("%s (Bound to claim %s)" % (object_ref(PV, pv["metadata"]["name"]), _ref(claim_ref)))
+    if refused and not spec["force"]:
+        raise SpecError(
+            "force", False,
+            "refusing to delete Bound PersistentVolume(s) %s: a workload's claim uses them" % ", ".join(refused),
+            "delete the StatefulSet and its claims first, or set force: true to delete them anyway (the NFS data is "
+            "kept; a PV stays Terminating until its claim is deleted)")
+    return list(pvs), pvc_deletes, pvc_keeps
+
+
+def absent(client, spec, check_mode=False, want_diff=False, interval=1.0, clock=time.monotonic, sleep=time.sleep):
+    """Delete this StatefulSet's PVs (and unused pre-created claims); returns the module result."""
+    selector = manifests.label_selector(spec)
+    pvs = client.list(PV, label_selector=selector)
+    pvcs, pods = [], []
+    if spec["precreate_claims"]:
+        pvcs = client.list(PVC, namespace=spec["namespace"], label_selector=selector)
+        if pvcs:
+            pods = client.list("Pod", namespace=spec["namespace"])
+    pv_deletes, pvc_deletes, pvc_keeps = plan_absent(spec, pvs, pvcs, pods)
+
+    claim_actions = {}
+    for pvc in pvc_deletes:
+        if not pvc["metadata"].get("deletionTimestamp"):
+            client.delete(PVC, pvc["metadata"]["name"], spec["namespace"], uid=pvc["metadata"].get("uid"),
+                          dry_run=check_mode)
+        claim_actions[pvc["metadata"]["name"]] = ("delete", pvc)
+    for pvc in pvc_keeps:
+        claim_actions[pvc["metadata"]["name"]] = ("keep", pvc)
+    for pv in pv_deletes:
+        if not pv["metadata"].get("deletionTimestamp"):
+            client.delete(PV, pv["metadata"]["name"], uid=pv["metadata"].get("uid"), dry_run=check_mode)
+
+    rows = []
+    for pv in sorted(pv_deletes, key=_ordinal_of):
+        ordinal = _ordinal_of(pv)
+        item = row(spec, ordinal if ordinal >= 0 else None, pv)
+        action, pvc = claim_actions.pop(item["claim"], (None, None))
+        item.update(action="delete", changed=not pv["metadata"].get("deletionTimestamp"),
+                    claim_action=action, claim_phase=phase_of(pvc))
+        rows.append(item)
+    for name, (action, pvc) in sorted(claim_actions.items()):  # claims whose PV is already gone
+        ordinal = _ordinal_of(pvc)
+        rows.append({"ordinal": ordinal if ordinal >= 0 else None, "pv": None, "claim": name, "server": None,
+                     "path": None, "export": None, "phase": None,
+                     "changed": action == "delete" and not pvc["metadata"].get("deletionTimestamp"),
+                     "action": "none", "claim_action": action, "claim_phase": phase_of(pvc)})
+
+    if spec["wait"] and not check_mode and (pv_deletes or pvc_deletes):
+        _wait_gone(client, spec, pv_deletes, pvc_deletes, pvc_keeps, interval, clock, sleep)
+
+    result = {"changed": any(item["changed"] for item in rows), "volumes": rows, "extra": []}
+    if want_diff:
+        before = dict((_diff_key(dict(obj, kind=kind)), reconcile.comparable(dict(obj, kind=kind)))
+                      for kind, objs in ((PV, pv_deletes), (PVC, pvc_deletes)) for obj in objs)
+        result["diff"] = {"before": before, "after": {}}
+    return result
+
+
+def _wait_gone(client, spec, pv_deletes, pvc_deletes, pvc_keeps, interval, clock, sleep):
+    """Wait until the deleted objects are gone (a PV whose claim is kept stays Terminating: not waited for)."""
+    kept = set(pvc["metadata"]["name"] for pvc in pvc_keeps)
+    pv_names = set(pv["metadata"]["name"] for pv in pv_deletes
+                   if ((pv.get("spec") or {}).get("claimRef") or {}).get("name") not in kept
+                   or phase_of(pv) != "Bound")
+    pvc_names = set(pvc["metadata"]["name"] for pvc in pvc_deletes)
+    selector = manifests.label_selector(spec)
+
+    def probe():
+        left = [object_ref(PV, pv["metadata"]["name"]) for pv in client.list(PV, label_selector=selector)
+                if pv["metadata"]["name"] in pv_names]
+        if pvc_names:
+            left += [object_ref(PVC, pvc["metadata"]["name"], spec["namespace"])
+                     for pvc in client.list(PVC, namespace=spec["namespace"], label_selector=selector)
+                     if pvc["metadata"]["name"] in pvc_names]
+        return not left, left
+
+    poll_until(probe, spec["wait_timeout"], lambda left: "still present: %s" % ", ".join(left),
+               interval=interval, clock=clock, sleep=sleep)
+
+
+def run(client, spec, check_mode=False, want_diff=False):
+    """The module's work for a validated spec."""
+    if spec["state"] == "absent":
+        return absent(client, spec, check_mode=check_mode, want_diff=want_diff)
+    return present(client, spec, check_mode=check_mode, want_diff=want_diff)

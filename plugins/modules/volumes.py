@@ -1,0 +1,341 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: stateful.nfs contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+---
+module: volumes
+short_description: All NFS PersistentVolumes of one StatefulSet, pre-bound per ordinal
+version_added: 0.1.0
+description:
+  - Creates or updates one PersistentVolume per replica of a StatefulSet, each pointing at its own NFS
+    directory, so that ordinal N always gets directory N.
+  - "Names: for StatefulSet V(web) in namespace V(demo) with claim template V(www), ordinal 0 gets the PV
+    C(demo-www-web-0) (PVs are cluster-scoped, so the namespace is part of the name), bound to the claim
+    C(www-web-0) (the name the StatefulSet controller gives it) and exporting C(<nfs_root>/www-web-0)."
+  - By default every PV is pre-bound with C(claimRef) to the namespace and name of its claim (the controller
+    fills in the claim's uid; the module never fights that). With O(precreate_claims=true) the module instead
+    creates the claims itself, each selecting its PV by labels, as hand-written setups do.
+  - Every PV carries the labels C(app.kubernetes.io/managed-by=stateful.nfs), C(stateful.nfs/namespace),
+    C(stateful.nfs/statefulset), C(stateful.nfs/claim) and C(stateful.nfs/ordinal), plus O(labels).
+  - One LIST of PVs (by those labels) reads the current state, and one LIST of claims in the namespace when
+    O(precreate_claims=true); then only the objects that differ are written, with server-side apply under the
+    field manager C(stateful.nfs). A second identical run makes no write and reports no change.
+  - All input is validated before any API call; every error names the field, the bad value and the fix.
+    A PV that exists with another NFS server or path, or that is bound to another claim, is never rewritten;
+    the module fails naming the PV, the field, the old and the new value.
+  - Scaling down never deletes PVs; those of ordinals outside the range are returned in RV(extra). Only
+    O(state=absent) deletes PVs.
+  - The module never touches NFS data. Deleting a PV or a claim leaves the directory and its files on the
+    NFS server; with the default reclaim policy V(Retain) the data stays after the claim is deleted too.
+author:
+  - stateful.nfs contributors
+options:
+  statefulset:
+    description:
+      - Name of the StatefulSet whose replicas use the volumes.
+    type: str
+    required: true
+  namespace:
+    description:
+      - Namespace of the StatefulSet and its claims.
+    type: str
+    required: true
+  claim:
+    description:
+      - Name of the StatefulSet's C(volumeClaimTemplates) entry. Claims are named C(<claim>-<statefulset>-<ordinal>).
+    type: str
+    required: true
+  replicas:
+    description:
+      - Number of replicas; one PV per ordinal. Required with O(state=present), at least 1.
+    type: int
+  ordinals_start:
+    description:
+      - First ordinal, as the StatefulSet's C(spec.ordinals.start).
+    type: int
+    default: 0
+  nfs_server:
+    description:
+      - Host name or IP address of the NFS server, as the nodes mount it. Required with O(state=present).
+    type: str
+  nfs_root:
+    description:
+      - Absolute base directory of the exports on the NFS server; the value of C({root}) in O(path_pattern).
+      - Required when O(path_pattern) uses C({root}).
+    type: str
+  path_pattern:
+    description:
+      - The NFS path of each ordinal. Placeholders are C({root}), C({namespace}), C({statefulset}), C({claim}) and
+        C({ordinal}); C({ordinal}) is required so that every replica has its own directory.
+      - The result must be an absolute, normalized path.
+    type: str
+    default: "{root}/{claim}-{statefulset}-{ordinal}"
+  size:
+    description:
+      - Capacity of each PV, a Kubernetes quantity such as V(1Gi). Required with O(state=present).
+    type: str
+  claim_size:
+    description:
+      - Storage the claims request (the volumeClaimTemplate's C(resources.requests.storage)). It must not be larger
+        than O(size), or no claim would bind. Defaults to O(size).
+      - With O(precreate_claims=true) it is the request of the created claims.
+    type: str
+  access_modes:
+    description:
+      - Access modes of the PVs (and pre-created claims). They must include the modes the claims request.
+      - One or more of V(ReadWriteOnce), V(ReadOnlyMany), V(ReadWriteMany), V(ReadWriteOncePod)
+        (V(ReadWriteOncePod) only alone).
+    type: list
+    elements: str
+    default: [ReadWriteOnce]
+  reclaim_policy:
+    description:
+      - What Kubernetes does with a PV when its claim is deleted. V(Retain) keeps the PV and the data.
+      - V(Recycle) lets Kubernetes erase the directory's contents when the claim is deleted; choose it only if you
+        mean that. V(Delete) has no effect on the data of a static NFS PV (the PV fails instead).
+    type: str
+    choices: [Retain, Recycle, Delete]
+    default: Retain
+  storage_class:
+    description:
+      - C(storageClassName) of the PVs (and pre-created claims). It must equal the volumeClaimTemplate's
+        C(storageClassName); the default empty string matches a template that sets it to the empty string.
+    type: str
+    default: ""
+  mount_options:
+    description:
+      - NFS mount options of the PVs, for example V(nfsvers=4.1) and V(hard).
+    type: list
+    elements: str
+    default: []
+  labels:
+    description:
+      - Extra labels for the PVs and pre-created claims. Keys under C(stateful.nfs/) and
+        C(app.kubernetes.io/managed-by) are set by the module and cannot be given.
+    type: dict
+    default: {}
+  precreate_claims:
+    description:
+      - V(false) pre-binds each PV to its claim with C(claimRef); the StatefulSet creates the claims.
+      - V(true) leaves C(claimRef) to the binder and creates each claim C(<claim>-<statefulset>-<ordinal>) with a
+        label selector on its PV's ordinal labels, C(storageClassName) O(storage_class) and no C(volumeName).
+        Until that claim binds, another claim without a selector could bind the PV.
+      - With O(state=absent), claims the module created are deleted too, but never one that a pod mounts.
+    type: bool
+    default: false
+  state:
+    description:
+      - V(present) creates and updates the PVs of the ordinals in range and keeps any others.
+      - V(absent) deletes every PV of this StatefulSet and claim (all ordinals) that is not Bound, and with
+        O(precreate_claims=true) the pre-created claims that no pod mounts. A Bound PV is refused unless O(force=true).
+    type: str
+    choices: [present, absent]
+    default: present
+  force:
+    description:
+      - With O(state=absent), also delete PVs that are Bound to a claim. Kubernetes keeps such a PV (Terminating)
+        until its claim is deleted. The NFS data is never deleted.
+    type: bool
+    default: false
+  wait:
+    description:
+      - With O(state=present), wait until every PV is C(Available) or C(Bound) (and every pre-created claim is
+        C(Bound) to its PV). With O(state=absent), wait until the deleted objects are gone.
+    type: bool
+    default: false
+  wait_timeout:
+    description:
+      - Seconds to wait. On timeout the module fails naming every PV or claim still waiting and its phase.
+    type: int
+    default: 120
+extends_documentation_fragment:
+  - stateful.nfs.k8s_auth
+attributes:
+  check_mode:
+    support: full
+    description: Creates and updates are sent with C(dryRun=All), deletions too; nothing is stored.
+  diff_mode:
+    support: full
+    description: Returns each changed PV and claim before and after.
+  platform:
+    platforms: kubernetes
+    description: Talks to the Kubernetes API.
+notes:
+  - Part of the action group C(stateful.nfs.k8s).
+  - Binding needs no reachable NFS server; mounting does. Export the directories first with M(stateful.nfs.export).
+  - A volumeClaimTemplate without C(storageClassName) gets the cluster's default StorageClass and never binds to
+    these PVs; set it to O(storage_class) (V("") by default).
+seealso:
+  - module: stateful.nfs.export
+  - module: stateful.nfs.statefulset
+"""
+
+EXAMPLES = r"""
+- name: One pre-bound NFS PV per replica of web
+  stateful.nfs.volumes:
+    statefulset: web
+    namespace: demo
+    claim: www
+    replicas: 3
+    nfs_server: 10.0.1.201
+    nfs_root: /srv/nfs
+    size: 1Gi
+    mount_options: [nfsvers=4.1, hard]
+    wait: true
+
+- name: Claims created up front, selecting their PVs by label
+  stateful.nfs.volumes:
+    statefulset: db
+    namespace: demo
+    claim: data
+    replicas: 2
+    nfs_server: nfs1.example.com
+    nfs_root: /srv/nfs
+    path_pattern: "{root}/{namespace}/{statefulset}/{ordinal}"
+    size: 10Gi
+    claim_size: 8Gi
+    precreate_claims: true
+    wait: true
+
+- name: Remove the PVs that are not in use (the NFS data is kept)
+  stateful.nfs.volumes:
+    statefulset: web
+    namespace: demo
+    claim: www
+    state: absent
+"""
+
+RETURN = r"""
+changed:
+  description: Whether a PV or claim was (or in check mode would be) created, updated or deleted.
+  returned: always
+  type: bool
+volumes:
+  description:
+    - One entry per ordinal, lowest first. With O(state=absent), one per deleted PV (and per deleted claim whose PV
+      was already gone).
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    ordinal:
+      description: The replica's ordinal.
+      type: int
+      sample: 0
+    pv:
+      description: Name of the PersistentVolume.
+      type: str
+      sample: demo-www-web-0
+    claim:
+      description: Name of the claim the PV is bound (or pre-bound) to.
+      type: str
+      sample: www-web-0
+    server:
+      description: The NFS server of the PV.
+      type: str
+      sample: 10.0.1.201
+    path:
+      description: The NFS path of the PV.
+      type: str
+      sample: /srv/nfs/www-web-0
+    export:
+      description: The export as C(server:path).
+      type: str
+      sample: 10.0.1.201:/srv/nfs/www-web-0
+    phase:
+      description:
+        - Phase of the PV as last seen (C(Pending), C(Available), C(Bound), C(Released), C(Failed)), or C(Terminating).
+        - With O(wait=true), the phase after waiting.
+      type: str
+      sample: Available
+    changed:
+      description: Whether this ordinal's PV or claim changed.
+      type: bool
+    action:
+      description: What was done to the PV, V(create), V(update), V(delete) or V(none).
+      type: str
+      sample: create
+    claim_action:
+      description:
+        - What was done to the pre-created claim, V(create), V(update), V(none), V(delete) or V(keep) (absent, but
+          a pod mounts it); null without O(precreate_claims).
+      type: str
+    claim_phase:
+      description: Phase of the pre-created claim as last seen; null without O(precreate_claims).
+      type: str
+      sample: Bound
+extra:
+  description:
+    - PVs of this StatefulSet and claim for ordinals outside the range (left by a scale down), with the same keys as
+      RV(volumes). They are kept; O(state=absent) deletes them.
+  returned: always
+  type: list
+  elements: dict
+  sample:
+    - {ordinal: 3, pv: demo-www-web-3, claim: www-web-3, server: 10.0.1.201, path: /srv/nfs/www-web-3,
+       export: "10.0.1.201:/srv/nfs/www-web-3", phase: Bound, changed: false, action: none,
+       claim_action: null, claim_phase: null}
+diff:
+  description: Each changed PV and claim before and after, keyed by C(Kind/[namespace/]name), without server bookkeeping.
+  returned: when diff mode is on
+  type: dict
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.stateful.nfs.plugins.module_utils import k8s_client, volumes
+from ansible_collections.stateful.nfs.plugins.module_utils.errors import SpecError
+from ansible_collections.stateful.nfs.plugins.module_utils.waiters import WaitTimeout
+
+ARGUMENT_SPEC = dict(
+    statefulset=dict(type="str", required=True),
+    namespace=dict(type="str", required=True),
+    claim=dict(type="str", required=True),
+    replicas=dict(type="int"),
+    ordinals_start=dict(type="int", default=0),
+    nfs_server=dict(type="str"),
+    nfs_root=dict(type="str"),
+    path_pattern=dict(type="str", default="{root}/{claim}-{statefulset}-{ordinal}"),
+    size=dict(type="str"),
+    claim_size=dict(type="str"),
+    access_modes=dict(type="list", elements="str", default=["ReadWriteOnce"]),
+    reclaim_policy=dict(type="str", choices=["Retain", "Recycle", "Delete"], default="Retain"),
+    storage_class=dict(type="str", default=""),
+    mount_options=dict(type="list", elements="str", default=[]),
+    labels=dict(type="dict", default={}),
+    precreate_claims=dict(type="bool", default=False),
+    state=dict(type="str", choices=["present", "absent"], default="present"),
+    force=dict(type="bool", default=False),
+    wait=dict(type="bool", default=False),
+    wait_timeout=dict(type="int", default=120),
+)
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(ARGUMENT_SPEC, **k8s_client.AUTH_ARG_SPEC),
+        required_if=[("state", "present", ("replicas", "nfs_server", "size"))],
+        supports_check_mode=True,
+    )
+    try:
+        spec = volumes.spec_from_params(module.params)
+    except SpecError as exc:
+        module.fail_json(msg=str(exc))
+    client = k8s_client.connect(module)
+    try:
+        result = volumes.run(client, spec, check_mode=module.check_mode, want_diff=module._diff)
+    except SpecError as exc:
+        module.fail_json(msg=str(exc))
+    except (k8s_client.K8sError, WaitTimeout) as exc:
+        module.fail_json(msg=str(exc))
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()
