@@ -267,7 +267,7 @@ def spec_from_params(params):
     spec["ordinals_start"] = spec["ordinals_start"] or 0
     spec["path_pattern"] = spec["path_pattern"] or manifests.DEFAULT_PATH_PATTERN
     spec["claim_size"] = spec["claim_size"] or spec["size"]
-    spec["access_modes"] = list(spec["access_modes"] or ["ReadWriteOnce"])
+    spec["access_modes"] = ["ReadWriteOnce"] if spec["access_modes"] is None else list(spec["access_modes"])
     spec["reclaim_policy"] = spec["reclaim_policy"] or "Retain"
     spec["storage_class"] = spec["storage_class"] or ""
     spec["mount_options"] = list(spec["mount_options"] or [])
