@@ -130,7 +130,7 @@ def _check_path(spec):
                               "set nfs_root to the exported base directory, e.g. /srv/nfs")]
         if not root.startswith("/"):
             return [SpecError("nfs_root", root, "is not an absolute path", "start nfs_root with '/', e.g. /srv/nfs")]
-    ordinal = manifests.ordinals(spec)[0]
+    ordinal = max(spec["ordinals_start"] or 0, 0)
     try:
         path = manifests.nfs_path(spec, ordinal)
     except (ValueError, KeyError, IndexError) as exc:
@@ -232,7 +232,7 @@ def _check_counts(spec):
 
 
 def _check_object_names(spec):
-    last = manifests.ordinals(spec)[-1]
+    last = max(spec["ordinals_start"] or 0, 0) + max(spec["replicas"] or 1, 1) - 1
     name = manifests.pv_name(spec, last)
     if len(name) > 253 or not _DNS_SUBDOMAIN.match(name):
         return [SpecError("namespace", spec["namespace"], "makes the PV name %r longer than 253 characters" % name,
@@ -244,9 +244,9 @@ def validate(spec):
     """Raise SpecError (or SpecErrors listing every problem) when the spec cannot work."""
     problems = _check_names(spec)
     if spec["state"] == "present":
-        problems += _check_counts(spec)
-        if not problems:  # the next two fill in names and paths from the fields above
+        if not problems:  # the next two fill in names and paths from the names above
             problems += _check_object_names(spec) + _check_path(spec)
+        problems += _check_counts(spec)
         problems += _check_server(spec["nfs_server"])
         problems += _check_sizes(spec)
         problems += _check_access_modes(spec)

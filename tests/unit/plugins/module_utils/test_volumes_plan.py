@@ -79,10 +79,10 @@ class FakeClient(object):
         if dry_run:
             return after
         after["metadata"].pop("resourceVersion", None)
-        after = self.put(after)
+        after = copy.deepcopy(self.put(after))
         if after["kind"] == "PersistentVolume" and after["status"].get("phase") == "Pending":
             self.store[key]["status"]["phase"] = self.new_phase  # what the PV controller does next
-        return copy.deepcopy(after)
+        return after
 
     def patch(self, kind, name, namespace, patch, patch_type="merge", dry_run=False, subresource=None):
         raise AssertionError("volumes never patches")

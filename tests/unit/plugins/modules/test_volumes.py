@@ -1,0 +1,134 @@
+# -*- coding: utf-8 -*-
+# Copyright: stateful.nfs contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The volumes module end to end over a fake client: arguments, check mode, diff, failures."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import json
+
+import pytest
+
+from ansible.module_utils import basic
+from ansible.module_utils.common.text.converters import to_bytes
+
+from ansible_collections.stateful.nfs.plugins.module_utils import k8s_client
+from ansible_collections.stateful.nfs.plugins.modules import volumes as module
+from ansible_collections.stateful.nfs.tests.unit.plugins.module_utils.test_volumes_plan import FakeClient
+
+try:
+    from ansible.module_utils.testing import patch_module_args
+except ImportError:  # ansible-core < 2.19
+    patch_module_args = None
+
+
+class Exit(Exception):
+    def __init__(self, failed, result):
+        super(Exit, self).__init__(result.get("msg"))
+        self.failed = failed
+        self.result = result
+
+
+@pytest.fixture
+def run(monkeypatch):
+    """run(args, client, check_mode=False, diff=False) -> (failed, result); client None = must not connect."""
+    def exit_json(self, **result):
+        raise Exit(False, result)
+
+    def fail_json(self, **result):
+        raise Exit(True, result)
+
+    monkeypatch.setattr(basic.AnsibleModule, "exit_json", exit_json)
+    monkeypatch.setattr(basic.AnsibleModule, "fail_json", fail_json)
+
+    def runner(args, client, check_mode=False, diff=False):
+        def connect(_module):
+            assert client is not None, "the module connected although the input was invalid"
+            return client
+        monkeypatch.setattr(k8s_client, "connect", connect)
+        args = dict(args, _ansible_check_mode=check_mode, _ansible_diff=diff)
+        with pytest.raises(Exit) as caught:
+            if patch_module_args is not None:
+                with patch_module_args(args):
+                    module.main()
+            else:
+                monkeypatch.setattr(basic, "_ANSIBLE_ARGS", to_bytes(json.dumps({"ANSIBLE_MODULE_ARGS": args})))
+                module.main()
+        return caught.value.failed, caught.value.result
+
+    return runner
+
+
+ARGS = dict(statefulset="web", namespace="demo", claim="www", replicas=2, nfs_server="10.0.1.201",
+            nfs_root="/srv/nfs", size="1Gi")
+
+
+def test_present_creates_and_returns_the_table(run):
+    client = FakeClient()
+    failed, result = run(ARGS, client)
+    assert not failed
+    assert result["changed"] is True
+    assert result["volumes"][1] == {
+        "ordinal": 1, "pv": "demo-www-web-1", "claim": "www-web-1", "server": "10.0.1.201",
+        "path": "/srv/nfs/www-web-1", "export": "10.0.1.201:/srv/nfs/www-web-1", "phase": "Pending",
+        "changed": True, "action": "create", "claim_action": None, "claim_phase": None}
+    assert result["extra"] == []
+    assert "diff" not in result
+    failed, again = run(ARGS, client)
+    assert not failed and again["changed"] is False
+
+
+def test_check_mode_and_diff(run):
+    client = FakeClient()
+    failed, result = run(ARGS, client, check_mode=True, diff=True)
+    assert not failed and result["changed"] is True
+    assert client.store == {}
+    assert sorted(result["diff"]["after"]) == ["PersistentVolume/demo-www-web-0", "PersistentVolume/demo-www-web-1"]
+
+
+def test_bad_input_fails_before_connecting(run):
+    failed, result = run(dict(ARGS, replicas=0, path_pattern="/srv/{claim}"), None)
+    assert failed
+    assert "replicas=0" in result["msg"] and "path_pattern='/srv/{claim}'" in result["msg"]
+    assert "Fix: " in result["msg"]
+
+
+def test_present_requires_server_size_and_replicas(run):
+    failed, result = run(dict(statefulset="web", namespace="demo", claim="www"), None)
+    assert failed
+    assert "replicas" in result["msg"] and "nfs_server" in result["msg"] and "size" in result["msg"]
+
+
+def test_conflict_fails_with_the_pv_and_nothing_written(run):
+    client = FakeClient()
+    run(ARGS, client)
+    client.calls = []
+    failed, result = run(dict(ARGS, nfs_root="/export"), client)
+    assert failed
+    assert "PersistentVolume/demo-www-web-0 has spec.nfs.path '/srv/nfs/www-web-0' -> '/export/www-web-0'" \
+        in result["msg"]
+    assert client.writes() == []
+
+
+def test_api_error_is_one_line(run):
+    client = FakeClient()
+
+    def refuse(body, dry_run=False, force=True):
+        raise k8s_client.K8sError("apply PersistentVolume/demo-www-web-0: forbidden (HTTP 403 Forbidden)")
+    client.apply = refuse
+    failed, result = run(ARGS, client)
+    assert failed and result["msg"] == "apply PersistentVolume/demo-www-web-0: forbidden (HTTP 403 Forbidden)"
+
+
+def test_absent_refuses_bound_without_force(run):
+    client = FakeClient()
+    run(ARGS, client)
+    for obj in client.store.values():
+        obj["status"]["phase"] = "Bound"
+    failed, result = run(dict(statefulset="web", namespace="demo", claim="www", state="absent"), client)
+    assert failed and "force: true" in result["msg"] and "PersistentVolume/demo-www-web-1" in result["msg"]
+    failed, result = run(dict(statefulset="web", namespace="demo", claim="www", state="absent", force=True), client)
+    assert not failed and result["changed"] is True
+    assert client.store == {}
