@@ -1,0 +1,310 @@
+# -*- coding: utf-8 -*-
+# Copyright: stateful.nfs contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""One run of the export module: validate, lock, read, plan, then (unless check mode) write and apply.
+
+Order of a run:
+1. validation and the security review (nothing touched yet; every problem reported at once);
+2. an exclusive lock on the exports directory, held until the end, so runs on one host serialize;
+3. read our file, compute its new text (merge by path), plan each directory;
+4. create/chown/chmod directories, write the file atomically, apply (kernel: `exportfs -ra`,
+   restoring the previous file if exportfs rejects it; ganesha: the include line in the main config,
+   then SIGHUP or the reload command), and purge the directories asked for by name.
+
+The command runner and the signal sender are parameters, so the logic is testable without a host.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import glob
+import os
+import signal
+
+from ansible_collections.stateful.nfs.plugins.module_utils.exports import directories, files, ganesha, kernel
+from ansible_collections.stateful.nfs.plugins.module_utils.exports import validation
+from ansible_collections.stateful.nfs.plugins.module_utils.exports.validation import ValidationError
+from ansible_collections.stateful.nfs.plugins.module_utils.errors import SpecError
+
+
+class ExportError(Exception):
+    """The change could not be applied (and was rolled back). `result` is what the module returns."""
+
+    def __init__(self, message, result=None):
+        super(ExportError, self).__init__(message)
+        self.result = result or {}
+
+
+class Host(object):
+    """The boundary to the host: running commands and sending signals."""
+
+    def __init__(self, run_command, kill=os.kill, exportfs=None):
+        self.run_command = run_command  # args list -> (rc, stdout, stderr)
+        self.kill = kill
+        self.exportfs = exportfs
+
+
+def _other_files(settings):
+    pattern = os.path.join(settings.exports_dir, "*" + settings.file_suffix)
+    return sorted(path for path in glob.glob(pattern) if path != settings.exports_file)
+
+
+def exported_elsewhere(settings):
+    """{path: file} for exports defined outside our file (other files of the exports dir, main config)."""
+    found = {}
+    if settings.backend == "kernel":
+        sources = ["/etc/exports"] + _other_files(settings)
+        for source in sources:
+            for path in kernel.entry_paths(files.read_text(source)):
+                found.setdefault(path, source)
+    else:
+        for source in [settings.ganesha_config] + _other_files(settings):
+            try:
+                pairs = ganesha.exports_in(files.read_text(source) or "")
+            except ganesha.ParseError:
+                continue
+            for path, _export_id in pairs:
+                found.setdefault(path, source)
+    return found
+
+
+def _check_purges(exports, settings):
+    elsewhere = None
+    problems = []
+    for export in exports:
+        if export.present or not export.purge:
+            continue
+        if elsewhere is None:
+            elsewhere = exported_elsewhere(settings)
+        if export.path in elsewhere:
+            problems.append(str(SpecError(export.where("purge"), True,
+                                          "%s is still exported by %s" % (export.path, elsewhere[export.path]),
+                                          "remove that export first; purge never deletes data another export serves")))
+    if problems:
+        raise ValidationError("; ".join(problems))
+
+
+def _preflight(exports, settings, host, check_mode):
+    validation.validate(exports, settings)
+    warnings = validation.enforce_security(exports, directories.mode_of)
+    _check_purges(exports, settings)
+    if settings.backend == "kernel" and settings.reload and not check_mode and not host.exportfs:
+        raise ValidationError(str(SpecError(
+            "reload", True, "exportfs was not found on this host",
+            "install nfs-kernel-server (Debian/Ubuntu) or nfs-utils (RHEL), or set reload: false")))
+    return warnings
+
+
+def run(exports, settings, host, check_mode=False, want_diff=False):
+    """Bring the host's exports to `exports`. Returns the module result (without `warnings`' module calls).
+
+    Raises ValidationError before touching anything, ExportError when applying failed (rolled back).
+    """
+    warnings = _preflight(exports, settings, host, check_mode)
+    if check_mode:
+        result = _run_locked(exports, settings, host, True, want_diff)
+    else:
+        with files.locked(settings.lock_file):
+            result = _run_locked(exports, settings, host, False, want_diff)
+    result["warnings"] = warnings + result.get("warnings", [])
+    return result
+
+
+def _run_locked(exports, settings, host, check_mode, want_diff):
+    plans = {}
+    for export in exports:
+        if export.present:
+            plans[export.path] = directories.plan(export)
+    purges = [export.path for export in exports if not export.present and export.purge and os.path.isdir(export.path)]
+    purged_states = dict((path, directories.current(path)) for path in purges)
+
+    state = _FileState(settings)
+    state.compute(exports)
+
+    result = {
+        "file": settings.exports_file,
+        "backend": settings.backend,
+        "entries": [state.entries[export.path] for export in exports if export.present],
+        "reloaded": False,
+        "warnings": [],
+    }
+    if settings.backend == "ganesha":
+        result["main_config"] = settings.ganesha_config
+        result["main_config_changed"] = state.main_changed
+
+    if not check_mode:
+        created = []
+        try:
+            for path, plan_ in plans.items():
+                if plan_.changed:
+                    directories.apply(plan_)
+                    if plan_.create:
+                        created.append(path)
+        except OSError as exc:
+            raise ExportError("could not prepare directory %s: %s" % (exc.filename or "", exc.strerror or exc),
+                              dict(result, changed=bool(created)))
+        if state.changed:
+            result["reloaded"] = _write_and_apply(state, settings, host, result)
+        for path in purges:
+            directories.purge(path)
+
+    changed_entries = state.changed_paths()
+    report = []
+    for export in exports:
+        plan_ = plans.get(export.path)
+        purged = export.path in purges
+        entry_changed = export.path in changed_entries
+        report.append({
+            "path": export.path,
+            "state": export.state,
+            "changed": bool(entry_changed or (plan_ and plan_.changed) or purged),
+            "entry_changed": entry_changed,
+            "created": bool(plan_ and plan_.create),
+            "purged": purged,
+            "export_id": state.ids.get(export.path) if export.present else None,
+        })
+    result["exports"] = report
+    result["changed"] = state.changed or any(item["changed"] for item in report)
+    if want_diff:
+        result["diff"] = _diff(state, plans, purged_states)
+    return result
+
+
+class _FileState(object):
+    """Before/after texts of the files a run manages (our exports file; for ganesha also the main config)."""
+
+    def __init__(self, settings):
+        self.settings = settings
+        self.before = files.read_text(settings.exports_file)
+        self.after = self.before
+        self.main_before = None
+        self.main_after = None
+        self.entries = {}
+        self.ids = {}
+
+    def compute(self, exports):
+        settings = self.settings
+        if settings.backend == "kernel":
+            self.after, self.entries = kernel.desired_text(self.before, exports)
+            return
+        self.main_before = files.read_text(settings.ganesha_config)
+        used = ganesha.ids_in(self.main_before)
+        for path in _other_files(settings) + [settings.exports_file]:
+            used |= ganesha.ids_in(files.read_text(path))
+        try:
+            self.after, self.entries, self.ids = ganesha.desired_text(self.before, exports, settings, used)
+        except ganesha.ParseError as exc:
+            raise ValidationError("%s cannot be parsed (%s); fix or move it, then run again"
+                                  % (settings.exports_file, exc))
+        if self.after is None:
+            self.main_after = ganesha.drop_include(self.main_before, settings.exports_file)
+        else:
+            self.main_after = ganesha.ensure_include(self.main_before, settings.exports_file)
+
+    @property
+    def file_changed(self):
+        return self.after != self.before
+
+    @property
+    def main_changed(self):
+        return self.main_after != self.main_before
+
+    @property
+    def changed(self):
+        return self.file_changed or self.main_changed
+
+    def changed_paths(self):
+        if self.settings.backend == "kernel":
+            return kernel.changed_paths(self.before, self.after)
+        return ganesha.changed_paths(self.before, self.after)
+
+    def write(self):
+        """Our file first (the include must point at it), then the main config; reversed on removal."""
+        if self.after is None:
+            self._put_main(self.main_after)
+            files.put(self.settings.exports_file, self.after)
+        else:
+            if self.file_changed:
+                directory = os.path.dirname(self.settings.exports_file)
+                if not os.path.isdir(directory):
+                    os.makedirs(directory, 0o755)
+                files.put(self.settings.exports_file, self.after)
+            self._put_main(self.main_after)
+
+    def restore(self):
+        self._put_main(self.main_before)
+        files.put(self.settings.exports_file, self.before)
+
+    def _put_main(self, text):
+        if self.settings.backend == "ganesha" and self.main_changed:
+            files.put(self.settings.ganesha_config, text)
+
+
+def _write_and_apply(state, settings, host, result):
+    state.write()
+    if not settings.reload:
+        return False
+    if settings.backend == "kernel":
+        command = [host.exportfs, "-ra"]
+    elif settings.reload_command:
+        command = list(settings.reload_command)
+    else:
+        return _sighup(settings, host, result)
+    rc, out, err = host.run_command(command)
+    if rc == 0:
+        return True
+    state.restore()
+    restored = ("the previous %s was restored" % settings.exports_file if state.before is not None
+                else "%s was removed (it did not exist before)" % settings.exports_file)
+    rc2, _out2, err2 = host.run_command(command)
+    again = "" if rc2 == 0 else "; re-applying the previous configuration also failed: %s" % err2.strip()
+    message = "%s rejected the new exports (rc=%s): %s; %s%s" % (
+        " ".join(command), rc, (err or out).strip(), restored, again)
+    raise ExportError(message, dict(result, changed=False, rolled_back=True))
+
+
+def _sighup(settings, host, result):
+    pid = _read_pid(settings.ganesha_pid_file, host.kill)
+    if pid is None:
+        result["warnings"].append(
+            "ganesha was not reloaded: no running ganesha.nfsd found via %s; the exports apply when it starts "
+            "(set ganesha_pid_file or reload_command if it runs elsewhere)" % settings.ganesha_pid_file)
+        return False
+    host.kill(pid, signal.SIGHUP)
+    return True
+
+
+def _read_pid(pid_file, kill):
+    text = files.read_text(pid_file)
+    if not text or not text.strip().isdigit():
+        return None
+    pid = int(text.strip())
+    try:
+        kill(pid, 0)
+    except OSError:
+        return None
+    return pid
+
+
+def _diff(state, plans, purged_states):
+    settings = state.settings
+    entries = [files.diff_entry(settings.exports_file, state.before, state.after)]
+    if settings.backend == "ganesha" and state.main_changed:
+        entries.append(files.diff_entry(settings.ganesha_config, state.main_before, state.main_after))
+    for path, plan_ in plans.items():
+        if plan_.changed:
+            entries.append({
+                "before_header": "%s (directory)" % path,
+                "after_header": "%s (directory)" % path,
+                "before": directories.describe(plan_.before),
+                "after": directories.describe(plan_.after()),
+            })
+    for path, before in sorted(purged_states.items()):
+        entries.append({
+            "before_header": "%s (directory)" % path,
+            "after_header": "%s (directory)" % path,
+            "before": directories.describe(before),
+            "after": "absent (purged with its contents)\n",
+        })
+    return entries
