@@ -25,6 +25,7 @@ from ansible_collections.stateful.nfs.plugins.module_utils.service import (
 
 KIND = "StatefulSet"
 MAX_NAME = 52  # the controller-revision-hash label value is <name>-<10 char hash>, at most 63 characters
+UNSET_CLASS = "(unset: the cluster's default class)"
 ACCESS_MODES = ("ReadWriteOnce", "ReadOnlyMany", "ReadWriteMany", "ReadWriteOncePod")
 # Options that shape the container built from `image`; with `containers` they belong in the container dicts.
 CONTAINER_OPTIONS = ("command", "args", "env", "ports", "mount_path", "readiness_probe", "liveness_probe",
@@ -207,6 +208,8 @@ def claim_template_view(template):
     metadata = template.get("metadata") or {}
     spec = dict(template.get("spec") or {})
     spec.setdefault("volumeMode", "Filesystem")
+    # "" (no class: pre-created volumes only) and unset (the cluster's default class) mean different things
+    spec.setdefault("storageClassName", UNSET_CLASS)
     if spec.get("dataSourceRef") and _ref(spec.get("dataSourceRef")) == _ref(spec.get("dataSource")):
         spec.pop("dataSourceRef")
     view = {"metadata.labels": metadata.get("labels"), "metadata.annotations": metadata.get("annotations")}
