@@ -419,7 +419,7 @@ def timeout_message(client, sts, timeout):
 
 # ---------------------------------------------------------------- runs (I/O through the client)
 
-def wait_for_rollout(client, name, namespace, timeout, interval=2.0, clock=time.monotonic, sleep=time.sleep):
+def wait_for_rollout(client, name, namespace, timeout, interval=2.0, clock=None, sleep=None):
     """Poll until rollout_status() is done; return the StatefulSet. Raises Failure naming the stuck pods."""
     def probe():
         sts = client.get(KIND, name, namespace)
@@ -429,7 +429,8 @@ def wait_for_rollout(client, name, namespace, timeout, interval=2.0, clock=time.
         return rollout_status(sts)["message"] if sts else "%s does not exist" % object_ref(KIND, name, namespace)
 
     try:
-        return waiters.poll_until(probe, timeout, describe, interval=interval, clock=clock, sleep=sleep)
+        return waiters.poll_until(probe, timeout, describe, interval=interval, clock=clock or time.monotonic,
+                                  sleep=sleep or time.sleep)
     except waiters.WaitTimeout as exc:
         if exc.last is None:
             raise Failure(str(exc), statefulset={}, rollout={})

@@ -62,8 +62,7 @@ def pod_not_ready_reason(pod):
     return "phase %s" % status.get("phase", "unknown")
 
 
-def wait_until_gone(client, kind, name, namespace=None, uid=None, timeout=60, interval=1.0,
-                    clock=time.monotonic, sleep=time.sleep):
+def wait_until_gone(client, kind, name, namespace=None, uid=None, timeout=60, interval=1.0, clock=None, sleep=None):
     """Poll until the object is gone, or replaced by one with another uid when `uid` is given.
 
     Raises WaitTimeout naming the object and what still holds it (deletionTimestamp, finalizers).
@@ -79,4 +78,4 @@ def wait_until_gone(client, kind, name, namespace=None, uid=None, timeout=60, in
         return "%s still exists (deletionTimestamp %s, finalizers %s)" % (
             where, meta.get("deletionTimestamp"), meta.get("finalizers") or [])
 
-    poll_until(probe, timeout, describe, interval=interval, clock=clock, sleep=sleep)
+    poll_until(probe, timeout, describe, interval=interval, clock=clock or time.monotonic, sleep=sleep or time.sleep)
