@@ -1,0 +1,264 @@
+# -*- coding: utf-8 -*-
+# Copyright: stateful.nfs contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""A whole run over a temporary directory tree, with the command runner and signal sender faked."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import os
+import signal
+
+import pytest
+
+from ansible_collections.stateful.nfs.plugins.module_utils.exports import apply, model
+from ansible_collections.stateful.nfs.plugins.module_utils.exports.validation import ValidationError
+
+
+class FakeHost(apply.Host):
+    """Records commands; `answers` is a list of (rc, out, err) given in turn (default success)."""
+
+    def __init__(self, answers=None, alive=()):
+        super(FakeHost, self).__init__(self._run, kill=self._kill, exportfs="/usr/sbin/exportfs")
+        self.answers = list(answers or [])
+        self.commands = []
+        self.signals = []
+        self.alive = set(alive)
+
+    def _run(self, args):
+        self.commands.append(list(args))
+        return self.answers.pop(0) if self.answers else (0, "", "")
+
+    def _kill(self, pid, sig):
+        if pid not in self.alive:
+            raise OSError(3, "No such process")
+        if sig != 0:
+            self.signals.append((pid, sig))
+
+
+@pytest.fixture
+def tree(tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    return tmp_path
+
+
+def export(path, hosts=("10.0.0.0/24",), options=None, **kwargs):
+    clients = [model.Client(host, model.client_options(options, "o")) for host in hosts]
+    return model.Export(str(path), clients, **kwargs)
+
+
+def kernel_settings(tree, **kwargs):
+    return model.Settings(backend="kernel", name="web", exports_dir=str(tree / "exports.d"), **kwargs)
+
+
+def ganesha_settings(tree, **kwargs):
+    return model.Settings(backend="ganesha", name="web", exports_dir=str(tree / "ganesha" / "exports.d"),
+                          ganesha_config=str(tree / "ganesha" / "ganesha.conf"),
+                          ganesha_pid_file=str(tree / "ganesha.pid"), **kwargs)
+
+
+def read(path):
+    with open(str(path)) as handle:
+        return handle.read()
+
+
+# ------------------------------------------------------------------ kernel
+
+def test_create_writes_file_makes_directory_and_runs_exportfs(tree):
+    host = FakeHost()
+    settings = kernel_settings(tree)
+    result = apply.run([export(tree / "data" / "a", mode="0750")], settings, host, want_diff=True)
+    assert result["changed"] and result["reloaded"]
+    assert host.commands == [["/usr/sbin/exportfs", "-ra"]]
+    text = read(settings.exports_file)
+    assert "%s 10.0.0.0/24(rw,sync,no_subtree_check,root_squash)\n" % (tree / "data" / "a") in text
+    assert oct(os.stat(str(tree / "data" / "a")).st_mode & 0o777) == "0o750"
+    assert result["exports"][0]["created"] and result["exports"][0]["entry_changed"]
+    file_diff = result["diff"][0]
+    assert file_diff["before"] == "" and file_diff["after"] == text
+    assert file_diff["before_header"] == settings.exports_file + " (absent)"
+    assert file_diff["after_header"] == settings.exports_file
+    assert result["diff"][1]["after_header"].endswith("a (directory)") and "mode=0750" in result["diff"][1]["after"]
+
+
+def test_second_identical_run_changes_nothing_and_runs_nothing(tree):
+    settings = kernel_settings(tree)
+    apply.run([export(tree / "data" / "a", mode="0750")], settings, FakeHost())
+    before = os.stat(settings.exports_file)
+    host = FakeHost()
+    result = apply.run([export(tree / "data" / "a", mode="0750")], settings, host)
+    assert not result["changed"] and not result["reloaded"] and host.commands == []
+    assert os.stat(settings.exports_file).st_ino == before.st_ino  # not even rewritten
+
+
+def test_mode_drift_is_a_change_without_reload(tree):
+    settings = kernel_settings(tree)
+    apply.run([export(tree / "data" / "a", mode="0750")], settings, FakeHost())
+    os.chmod(str(tree / "data" / "a"), 0o700)
+    host = FakeHost()
+    result = apply.run([export(tree / "data" / "a", mode="0750")], settings, host)
+    assert result["changed"] and result["exports"][0]["changed"] and not result["exports"][0]["entry_changed"]
+    assert host.commands == [] and oct(os.stat(str(tree / "data" / "a")).st_mode & 0o777) == "0o750"
+
+
+def test_check_mode_touches_nothing(tree):
+    settings = kernel_settings(tree)
+    host = FakeHost()
+    result = apply.run([export(tree / "data" / "new" / "a", mode="0750")], settings, host, check_mode=True, want_diff=True)
+    assert result["changed"] and result["exports"][0]["created"] and not result["reloaded"]
+    assert not os.path.exists(str(tree / "data" / "new"))
+    assert not os.path.exists(settings.exports_dir)  # not even the lock file
+    assert host.commands == []
+    assert "10.0.0.0/24(rw" in result["diff"][0]["after"]
+
+
+def test_exportfs_rejection_restores_the_previous_file(tree):
+    settings = kernel_settings(tree)
+    apply.run([export(tree / "data" / "a")], settings, FakeHost())
+    previous = read(settings.exports_file)
+    err = 'exportfs: %s:2: unknown keyword "bogus"\n' % settings.exports_file
+    host = FakeHost(answers=[(1, "", err), (0, "", "")])
+    with pytest.raises(apply.ExportError) as exc:
+        apply.run([export(tree / "data" / "b", options=["anonuid=x"])], settings, host)
+    assert read(settings.exports_file) == previous
+    assert 'unknown keyword "bogus"' in str(exc.value) and "previous" in str(exc.value)
+    assert exc.value.result["rolled_back"] is True
+    assert host.commands == [["/usr/sbin/exportfs", "-ra"]] * 2  # apply, then re-apply the restored file
+
+
+def test_exportfs_rejection_of_a_new_file_removes_it(tree):
+    settings = kernel_settings(tree)
+    host = FakeHost(answers=[(1, "", "exportfs: bad\n"), (0, "", "")])
+    with pytest.raises(apply.ExportError, match="did not exist before"):
+        apply.run([export(tree / "data" / "a")], settings, host)
+    assert not os.path.exists(settings.exports_file)
+
+
+def test_failed_reapply_is_reported_too(tree):
+    settings = kernel_settings(tree)
+    host = FakeHost(answers=[(1, "", "exportfs: first\n"), (1, "", "exportfs: second\n")])
+    with pytest.raises(apply.ExportError, match="also failed: exportfs: second"):
+        apply.run([export(tree / "data" / "a")], settings, host)
+
+
+def test_entries_of_other_paths_survive_and_last_removal_removes_the_file(tree):
+    settings = kernel_settings(tree)
+    apply.run([export(tree / "data" / "a")], settings, FakeHost())
+    apply.run([export(tree / "data" / "b")], settings, FakeHost())
+    text = read(settings.exports_file)
+    assert str(tree / "data" / "a") in text and str(tree / "data" / "b") in text
+    apply.run([export(tree / "data" / "a", state="absent")], settings, FakeHost())
+    assert str(tree / "data" / "a ") not in read(settings.exports_file)
+    result = apply.run([export(tree / "data" / "b", state="absent")], settings, FakeHost())
+    assert not os.path.exists(settings.exports_file) and result["changed"]
+    assert os.path.isdir(str(tree / "data" / "a")) and os.path.isdir(str(tree / "data" / "b"))  # data stays
+
+
+def test_purge_removes_the_directory_only_when_asked(tree):
+    settings = kernel_settings(tree)
+    apply.run([export(tree / "data" / "a")], settings, FakeHost())
+    (tree / "data" / "a" / "file").write_text("data")
+    result = apply.run([export(tree / "data" / "a", state="absent", purge=True)], settings, FakeHost(), want_diff=True)
+    assert result["exports"][0]["purged"] and not os.path.exists(str(tree / "data" / "a"))
+    assert any(d["after"].startswith("absent (purged") for d in result["diff"])
+
+
+def test_purge_is_refused_while_another_file_exports_the_path(tree):
+    settings = kernel_settings(tree)
+    other = model.Settings(backend="kernel", name="other", exports_dir=settings.exports_dir)
+    apply.run([export(tree / "data" / "a")], other, FakeHost())
+    with pytest.raises(ValidationError, match="still exported by .*other.exports"):
+        apply.run([export(tree / "data" / "a", state="absent", purge=True)], settings, FakeHost())
+    assert os.path.isdir(str(tree / "data" / "a"))
+
+
+def test_insecure_export_is_refused_before_anything(tree):
+    settings = kernel_settings(tree)
+    host = FakeHost()
+    with pytest.raises(ValidationError, match="allow_insecure"):
+        apply.run([export(tree / "data" / "a", hosts=("*",))], settings, host)
+    assert host.commands == [] and not os.path.exists(str(tree / "data" / "a"))
+    assert not os.path.exists(settings.exports_dir)
+    result = apply.run([export(tree / "data" / "a", hosts=("*",), allow_insecure=True)], settings, host)
+    assert len(result["warnings"]) == 1 and str(tree / "data" / "a") in result["warnings"][0]
+
+
+def test_missing_exportfs_fails_before_anything(tree):
+    host = FakeHost()
+    host.exportfs = None
+    with pytest.raises(ValidationError, match="exportfs was not found"):
+        apply.run([export(tree / "data" / "a")], kernel_settings(tree), host)
+    assert not os.path.exists(str(tree / "data" / "a"))
+
+
+def test_reload_false_writes_without_exportfs(tree):
+    host = FakeHost()
+    host.exportfs = None
+    settings = kernel_settings(tree, reload=False)
+    result = apply.run([export(tree / "data" / "a")], settings, host)
+    assert result["changed"] and not result["reloaded"] and host.commands == []
+    assert os.path.exists(settings.exports_file)
+
+
+def test_list_form_is_one_file_write_and_one_reload(tree):
+    host = FakeHost()
+    exports = [export(tree / "data" / ("d%03d" % index)) for index in range(100)]
+    result = apply.run(exports, kernel_settings(tree), host)
+    assert host.commands == [["/usr/sbin/exportfs", "-ra"]]
+    assert len(result["entries"]) == 100 and all(item["created"] for item in result["exports"])
+
+
+# ------------------------------------------------------------------ ganesha
+
+def test_ganesha_writes_blocks_adds_include_and_sighups(tree):
+    settings = ganesha_settings(tree)
+    os.makedirs(str(tree / "ganesha"))
+    (tree / "ganesha" / "ganesha.conf").write_text("NFS_CORE_PARAM { Protocols = 4; }\n")
+    (tree / "ganesha.pid").write_text("4242\n")
+    host = FakeHost(alive=[4242])
+    result = apply.run([export(tree / "data" / "a"), export(tree / "data" / "b")], settings, host, want_diff=True)
+    assert result["reloaded"] and host.signals == [(4242, signal.SIGHUP)]
+    assert [item["export_id"] for item in result["exports"]] == [1, 2]
+    assert read(tree / "ganesha" / "ganesha.conf") == \
+        'NFS_CORE_PARAM { Protocols = 4; }\n%%include "%s"\n' % settings.exports_file
+    assert result["main_config_changed"] and len(result["diff"]) >= 2
+    again = apply.run([export(tree / "data" / "a"), export(tree / "data" / "b")], settings, FakeHost(alive=[4242]))
+    assert not again["changed"] and not again["reloaded"]
+
+
+def test_ganesha_ids_avoid_other_files_and_the_main_config(tree):
+    settings = ganesha_settings(tree)
+    os.makedirs(settings.exports_dir)
+    (tree / "ganesha" / "ganesha.conf").write_text("EXPORT { Export_Id = 1; Path = /x; FSAL { Name = VFS; } }\n")
+    with open(os.path.join(settings.exports_dir, "other.conf"), "w") as handle:
+        handle.write("EXPORT { Export_Id = 2; Path = /y; FSAL { Name = VFS; } }\n")
+    result = apply.run([export(tree / "data" / "a")], settings, FakeHost())
+    assert result["exports"][0]["export_id"] == 3
+
+
+def test_ganesha_without_a_running_daemon_warns_and_does_not_reload(tree):
+    result = apply.run([export(tree / "data" / "a")], ganesha_settings(tree), FakeHost())
+    assert not result["reloaded"] and "not reloaded" in result["warnings"][0]
+
+
+def test_ganesha_reload_command_failure_restores_both_files(tree):
+    settings = ganesha_settings(tree, reload_command=["reload-ganesha"])
+    os.makedirs(str(tree / "ganesha"))
+    (tree / "ganesha" / "ganesha.conf").write_text("# main\n")
+    host = FakeHost(answers=[(1, "", "reload failed: boom"), (0, "", "")])
+    with pytest.raises(apply.ExportError, match="boom"):
+        apply.run([export(tree / "data" / "a")], settings, host)
+    assert read(tree / "ganesha" / "ganesha.conf") == "# main\n"
+    assert not os.path.exists(settings.exports_file)
+    assert host.commands == [["reload-ganesha"], ["reload-ganesha"]]
+
+
+def test_ganesha_last_removal_drops_file_and_include(tree):
+    settings = ganesha_settings(tree)
+    apply.run([export(tree / "data" / "a")], settings, FakeHost())
+    assert "%include" in read(tree / "ganesha" / "ganesha.conf")
+    result = apply.run([export(tree / "data" / "a", state="absent")], settings, FakeHost())
+    assert result["changed"] and not os.path.exists(settings.exports_file)
+    assert "%include" not in read(tree / "ganesha" / "ganesha.conf")

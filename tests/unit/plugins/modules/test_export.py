@@ -1,0 +1,152 @@
+# -*- coding: utf-8 -*-
+# Copyright: stateful.nfs contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The export module end to end on a temporary tree, with exportfs faked at the command boundary."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import json
+import os
+
+import pytest
+
+from ansible.module_utils import basic
+from ansible.module_utils.common.text.converters import to_bytes
+
+from ansible_collections.stateful.nfs.plugins.modules import export as module
+
+try:
+    from ansible.module_utils.testing import patch_module_args
+except ImportError:  # ansible-core < 2.19
+    patch_module_args = None
+
+
+class Exit(Exception):
+    def __init__(self, failed, result):
+        super(Exit, self).__init__(result.get("msg"))
+        self.failed = failed
+        self.result = result
+
+
+@pytest.fixture
+def run(monkeypatch):
+    """run(args, answers=None, check_mode=False, diff=False) -> (failed, result, commands, warnings)."""
+    commands, warnings = [], []
+
+    def exit_json(self, **result):
+        raise Exit(False, result)
+
+    def fail_json(self, **result):
+        raise Exit(True, result)
+
+    monkeypatch.setattr(basic.AnsibleModule, "exit_json", exit_json)
+    monkeypatch.setattr(basic.AnsibleModule, "fail_json", fail_json)
+    monkeypatch.setattr(basic.AnsibleModule, "warn", lambda self, msg: warnings.append(msg))
+    monkeypatch.setattr(basic.AnsibleModule, "get_bin_path",
+                        lambda self, name, required=False, opt_dirs=None: "/usr/sbin/" + name)
+
+    def runner(args, answers=None, check_mode=False, diff=False):
+        queue = list(answers or [])
+        del commands[:]
+        del warnings[:]
+
+        def run_command(self, argv, **kwargs):
+            commands.append(list(argv))
+            return queue.pop(0) if queue else (0, "", "")
+        monkeypatch.setattr(basic.AnsibleModule, "run_command", run_command)
+        args = dict(args, _ansible_check_mode=check_mode, _ansible_diff=diff)
+        with pytest.raises(Exit) as caught:
+            if patch_module_args is not None:
+                with patch_module_args(args):
+                    module.main()
+            else:
+                monkeypatch.setattr(basic, "_ANSIBLE_ARGS", to_bytes(json.dumps({"ANSIBLE_MODULE_ARGS": args})))
+                module.main()
+        return caught.value.failed, caught.value.result, list(commands), list(warnings)
+
+    return runner
+
+
+@pytest.fixture
+def args(tmp_path):
+    return dict(name="web", exports_dir=str(tmp_path / "exports.d"), path=str(tmp_path / "data" / "a"),
+                clients=[dict(host="10.0.0.0/24")], mode="0750")
+
+
+def test_present_then_idempotent(run, args):
+    failed, result, commands, _ = run(args)
+    assert not failed and result["changed"] and result["reloaded"]
+    assert commands == [["/usr/sbin/exportfs", "-ra"]]
+    assert result["file"] == os.path.join(args["exports_dir"], "web.exports")
+    assert result["entries"] == ["%s 10.0.0.0/24(rw,sync,no_subtree_check,root_squash)" % args["path"]]
+    assert "diff" not in result
+    failed, again, commands, _ = run(args)
+    assert not failed and again["changed"] is False and commands == []
+
+
+def test_check_mode_with_diff_touches_nothing(run, args):
+    failed, result, commands, _ = run(args, check_mode=True, diff=True)
+    assert not failed and result["changed"] and commands == []
+    assert not os.path.exists(args["path"]) and not os.path.exists(args["exports_dir"])
+    assert result["diff"][0]["after_header"] == result["file"]
+
+
+def test_argument_spec_rejects_path_with_exports(run, args):
+    failed, result, _, _ = run(dict(args, exports=[dict(path="/srv/x")]))
+    assert failed and "mutually exclusive" in result["msg"]
+
+
+def test_suboptions_are_validated(run, args):
+    failed, result, _, _ = run(dict(args, clients=[dict(options=["rw"])]))
+    assert failed and "host" in result["msg"]
+
+
+def test_bad_input_names_field_value_and_fix_before_touching(run, args):
+    failed, result, commands, _ = run(dict(args, clients=[dict(host="h", options=["rw", "bogus"])], mode=750))
+    assert failed and commands == []
+    assert "clients[0].options='bogus'" in result["msg"] and "use one of:" in result["msg"]
+    assert "mode=750" in result["msg"] and "quote it" in result["msg"]
+    assert not os.path.exists(args["path"])
+
+
+def test_exportfs_failure_is_reported_with_its_message(run, args):
+    failed, result, commands, _ = run(args, answers=[(1, "", "exportfs: web.exports:2: unknown keyword \"x\""),
+                                                     (0, "", "")])
+    assert failed and "unknown keyword" in result["msg"] and result["rolled_back"] is True
+    assert not os.path.exists(os.path.join(args["exports_dir"], "web.exports"))
+    assert len(commands) == 2
+
+
+def test_insecure_needs_allow_insecure_and_then_warns(run, args):
+    star = dict(args, clients=[dict(host="*")])
+    failed, result, _, _ = run(star)
+    assert failed and "clients[0].host='*'" in result["msg"] and "allow_insecure" in result["msg"]
+    failed, result, _, warnings = run(dict(star, allow_insecure=True))
+    assert not failed and len(warnings) == 1 and args["path"] in warnings[0]
+
+
+def test_list_form_inherits_clients(run, args, tmp_path):
+    many = dict(args)
+    many.pop("path")
+    many["exports"] = [dict(path=str(tmp_path / "data" / str(index))) for index in range(5)]
+    failed, result, commands, _ = run(many)
+    assert not failed and len(result["exports"]) == 5 and len(commands) == 1
+    assert all("10.0.0.0/24(rw" in entry for entry in result["entries"])
+
+
+def test_kernel_backend_refuses_reload_command(run, args):
+    failed, result, _, _ = run(dict(args, reload_command=["true"]))
+    assert failed and "reload_command" in result["msg"]
+
+
+def test_ganesha_backend(run, args, tmp_path):
+    ganesha = dict(args, backend="ganesha", exports_dir=str(tmp_path / "g" / "exports.d"),
+                   ganesha_config=str(tmp_path / "g" / "ganesha.conf"), ganesha_pid_file=str(tmp_path / "none.pid"))
+    failed, result, commands, warnings = run(ganesha)
+    assert not failed and result["changed"] and result["exports"][0]["export_id"] == 1
+    assert result["main_config_changed"] and commands == [] and "not reloaded" in warnings[0]
+    assert result["file"].endswith("/g/exports.d/web.conf")
+    failed, again, _, _ = run(ganesha)
+    assert not failed and not again["changed"]
