@@ -23,7 +23,7 @@ description:
     the module fails and names the fix, or deletes and recreates it when O(recreate=true).
   - All input is validated before anything is touched; every error names the field, the bad value and the fix.
 author:
-  - stateful.nfs contributors
+  - stateful.nfs contributors (@stateful-nfs)
 options:
   name:
     description:
@@ -113,6 +113,7 @@ attributes:
     support: full
     description: Returns the Service before and after.
   platform:
+    support: full
     platforms: kubernetes
     description: Talks to the Kubernetes API.
 notes:

@@ -27,7 +27,7 @@ description:
     server's defaults never count as a change) and handled as O(on_immutable_change) says.
   - All input is validated before anything is touched; every error names the field, the bad value and the fix.
 author:
-  - stateful.nfs contributors
+  - stateful.nfs contributors (@stateful-nfs)
 options:
   name:
     description:
@@ -305,6 +305,7 @@ attributes:
     support: full
     description: Returns the StatefulSet before and after.
   platform:
+    support: full
     platforms: kubernetes
     description: Talks to the Kubernetes API.
 notes:

@@ -13,9 +13,9 @@ import pytest
 
 from ansible_collections.stateful.nfs.plugins.module_utils import statefulset
 from ansible_collections.stateful.nfs.plugins.module_utils.errors import Failure
-from ansible_collections.stateful.nfs.plugins.module_utils.manifests.statefulset import build_statefulset, deep_merge
+from ansible_collections.stateful.nfs.plugins.module_utils.manifests.statefulset import deep_merge
 
-from ansible_collections.stateful.nfs.tests.unit.plugins.module_utils.test_statefulset import LIVE, params, pod
+from ansible_collections.stateful.nfs.tests.unit.plugins.module_utils.test_statefulset_logic import LIVE, params, pod
 
 
 class FakeClient(object):

@@ -72,7 +72,7 @@ ARGS = dict(name="web", namespace="demo", selector={"app.kubernetes.io/name": "w
 
 def test_creates_the_service(monkeypatch):
     client = FakeClient()
-    outcome, _ = run(monkeypatch, ARGS, client)
+    outcome, dummy = run(monkeypatch, ARGS, client)
     assert outcome.failed is False
     assert outcome.result["changed"] is True
     assert outcome.result["action"] == "create"
@@ -92,7 +92,7 @@ def test_unnamed_port_fails_before_connecting(monkeypatch):
 
 def test_clusterip_conflict_fails_with_the_fix(monkeypatch):
     client = FakeClient([live_clusterip_service()])
-    outcome, _ = run(monkeypatch, ARGS, client)
+    outcome, dummy = run(monkeypatch, ARGS, client)
     assert outcome.failed is True
     assert "set recreate: true" in outcome.result["msg"]
     assert outcome.result["changed"] is False
@@ -104,14 +104,14 @@ def test_api_errors_become_one_line_failures(monkeypatch):
         def get(self, kind, name, namespace=None):
             raise k8s_client.K8sError("read Service/demo/web: services is forbidden (HTTP 403 Forbidden)")
 
-    outcome, _ = run(monkeypatch, ARGS, Refusing())
+    outcome, dummy = run(monkeypatch, ARGS, Refusing())
     assert outcome.failed is True
     assert outcome.result["msg"] == "read Service/demo/web: services is forbidden (HTTP 403 Forbidden)"
 
 
 def test_diff_and_check_mode(monkeypatch):
     client = FakeClient()
-    outcome, _ = run(monkeypatch, dict(ARGS, _ansible_check_mode=True, _ansible_diff=True), client)
+    outcome, dummy = run(monkeypatch, dict(ARGS, _ansible_check_mode=True, _ansible_diff=True), client)
     assert outcome.result["changed"] is True
     assert outcome.result["diff"]["before"] == {}
     assert outcome.result["diff"]["after"]["spec"]["clusterIP"] == "None"

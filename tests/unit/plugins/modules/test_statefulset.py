@@ -12,7 +12,7 @@ from ansible.module_utils import basic
 
 from ansible_collections.stateful.nfs.plugins.module_utils import k8s_client
 from ansible_collections.stateful.nfs.plugins.modules import statefulset
-from ansible_collections.stateful.nfs.tests.unit.plugins.module_utils.test_statefulset import LIVE
+from ansible_collections.stateful.nfs.tests.unit.plugins.module_utils.test_statefulset_logic import LIVE
 from ansible_collections.stateful.nfs.tests.unit.plugins.module_utils.test_statefulset_run import FakeClient
 from ansible_collections.stateful.nfs.tests.unit.plugins.modules.test_headless_service import Exited, module_args
 
@@ -48,7 +48,7 @@ ARGS = dict(name="web", namespace="demo", service_name="web", replicas=2,
 
 def test_argument_spec_defaults_build_the_realistic_object_so_nothing_is_sent(monkeypatch):
     client = FakeClient([LIVE])
-    outcome, _ = run(monkeypatch, ARGS, client)
+    outcome, dummy = run(monkeypatch, ARGS, client)
     assert outcome.failed is False
     assert outcome.result["changed"] is False
     assert outcome.result["action"] == "none"
@@ -68,7 +68,7 @@ def test_bad_input_fails_before_connecting_with_every_problem(monkeypatch):
 
 def test_immutable_change_fails_with_the_list(monkeypatch):
     client = FakeClient([LIVE])
-    outcome, _ = run(monkeypatch, dict(ARGS, service_name="web2"), client)
+    outcome, dummy = run(monkeypatch, dict(ARGS, service_name="web2"), client)
     assert outcome.failed is True
     assert "spec.serviceName: web -> web2" in outcome.result["msg"]
     assert outcome.result["immutable_changes"] == [{"field": "spec.serviceName", "before": "web", "after": "web2"}]
@@ -77,7 +77,7 @@ def test_immutable_change_fails_with_the_list(monkeypatch):
 
 def test_recreate_in_check_mode_touches_nothing(monkeypatch):
     client = FakeClient([LIVE])
-    outcome, _ = run(monkeypatch, dict(ARGS, service_name="web2", on_immutable_change="recreate",
+    outcome, dummy = run(monkeypatch, dict(ARGS, service_name="web2", on_immutable_change="recreate",
                                        _ansible_check_mode=True, _ansible_diff=True), client)
     assert outcome.failed is False
     assert outcome.result["action"] == "recreate"
