@@ -48,11 +48,12 @@ class SpecErrors(SpecError):
 
     def __init__(self, problems):
         self.problems = list(problems)
-        ValueError.__init__(self, "; ".join(str(problem) for problem in self.problems))
-        self.field = ", ".join(problem.field for problem in self.problems)
-        self.value = [problem.value for problem in self.problems]
-        self.problem = "; ".join(problem.problem for problem in self.problems)
-        self.fix = "; ".join(problem.fix for problem in self.problems)
+        super(SpecErrors, self).__init__(
+            ", ".join(problem.field for problem in self.problems),
+            [problem.value for problem in self.problems],
+            "; ".join(problem.problem for problem in self.problems),
+            "; ".join(problem.fix for problem in self.problems))
+        self.args = ("; ".join(str(problem) for problem in self.problems),)
 
 
 def raise_all(problems):
@@ -105,7 +106,7 @@ def _check_quantity(field, value):
 
 def _pattern_fields(pattern):
     """The placeholder names used in a str.format pattern; ValueError when it does not parse."""
-    return [name for _, name, _, _ in string.Formatter().parse(pattern) if name is not None]
+    return [parsed[1] for parsed in string.Formatter().parse(pattern) if parsed[1] is not None]
 
 
 def _check_path(spec):
@@ -193,7 +194,7 @@ def _check_mount_options(spec):
 def _check_labels(spec):
     problems = []
     for key, value in sorted((spec.get("labels") or {}).items()):
-        prefix, _, name = key.rpartition("/")
+        prefix, name = key.rpartition("/")[::2]
         if key in manifests.RESERVED_LABELS or prefix == "stateful.nfs":
             problems.append(SpecError("labels", {key: value}, "uses a label key the module sets itself",
                                       "remove %s; the module labels every PV with %s" % (
@@ -528,8 +529,8 @@ def present(client, spec, check_mode=False, want_diff=False, interval=1.0, clock
     steps, extra = plan(spec, pvs, pvcs)
     done = apply_plan(client, steps, check_mode=check_mode)
     if spec["wait"] and not check_mode:
-        known_pvs = dict((s.pv["metadata"]["name"], o.after) for s, o, _ in done)
-        known_pvcs = dict((s.pvc["metadata"]["name"], c.after) for s, _, c in done if c is not None)
+        known_pvs = dict((entry[0].pv["metadata"]["name"], entry[1].after) for entry in done)
+        known_pvcs = dict((entry[0].pvc["metadata"]["name"], entry[2].after) for entry in done if entry[2] is not None)
         pvs, pvcs = wait_ready(client, spec, [(s.ordinal, s.pv["metadata"]["name"]) for s in steps],
                                known_pvs, known_pvcs, timeout=spec["wait_timeout"], interval=interval,
                                clock=clock, sleep=sleep)
@@ -546,7 +547,7 @@ def present(client, spec, check_mode=False, want_diff=False, interval=1.0, clock
         "extra": [row(spec, _ordinal_of(pv) if _ordinal_of(pv) >= 0 else None, pv) for pv in extra],
     }
     if want_diff:
-        outcomes = [o for _, pv_o, pvc_o in done for o in (pv_o, pvc_o) if o is not None]
+        outcomes = [outcome for entry in done for outcome in entry[1:] if outcome is not None]
         result["diff"] = reconcile.merge_diffs(outcomes, _diff_key)
     return result
 

@@ -34,7 +34,7 @@ description:
   - The module never touches NFS data. Deleting a PV or a claim leaves the directory and its files on the
     NFS server; with the default reclaim policy V(Retain) the data stays after the claim is deleted too.
 author:
-  - stateful.nfs contributors
+  - stateful.nfs contributors (@stateful-nfs)
 options:
   statefulset:
     description:
@@ -164,6 +164,7 @@ attributes:
     support: full
     description: Returns each changed PV and claim before and after.
   platform:
+    support: full
     platforms: kubernetes
     description: Talks to the Kubernetes API.
 notes:

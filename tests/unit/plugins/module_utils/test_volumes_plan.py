@@ -68,8 +68,8 @@ class FakeClient(object):
 
     def list(self, kind, namespace=None, label_selector=None, field_selector=None):
         self.calls.append(("list", kind, namespace, label_selector))
-        return [copy.deepcopy(obj) for (k, ns, _), obj in sorted(self.store.items())
-                if k == kind and (namespace is None or ns == namespace) and self._labels_match(obj, label_selector)]
+        return [copy.deepcopy(obj) for key, obj in sorted(self.store.items())
+                if key[0] == kind and (namespace is None or key[1] == namespace) and self._labels_match(obj, label_selector)]
 
     def apply(self, body, dry_run=False, force=True):
         self.calls.append(("apply", body["kind"], body["metadata"]["name"], dry_run))
@@ -161,8 +161,10 @@ BAD_INPUT = [
 ]
 
 
-@pytest.mark.parametrize("overrides, field, value, fix", BAD_INPUT, ids=[case[1] + "-" + str(i)
-                                                                          for i, case in enumerate(BAD_INPUT)])
+BAD_INPUT_IDS = ["%s-%d" % (case[1], i) for i, case in enumerate(BAD_INPUT)]
+
+
+@pytest.mark.parametrize("overrides, field, value, fix", BAD_INPUT, ids=BAD_INPUT_IDS)
 def test_bad_input_names_field_value_and_fix(overrides, field, value, fix):
     with pytest.raises(SpecError) as caught:
         make_spec(**overrides)
@@ -232,13 +234,13 @@ def test_plan_reports_scaled_down_ordinals_as_extra():
 
 def test_plan_honours_ordinals_start():
     spec = make_spec(replicas=2, ordinals_start=5)
-    steps, _ = volumes.plan(spec, {}, {})
+    steps = volumes.plan(spec, {}, {})[0]
     assert [s.pv["metadata"]["name"] for s in steps] == ["demo-www-web-5", "demo-www-web-6"]
 
 
 def test_claim_ref_uid_from_the_controller_is_not_fought():
     spec = make_spec(replicas=1)
-    steps, _ = volumes.plan(spec, {"demo-www-web-0": live_pv(spec, 0)}, {})
+    steps = volumes.plan(spec, {"demo-www-web-0": live_pv(spec, 0)}, {})[0]
     assert steps[0].pv_action == "none"
 
 
@@ -295,7 +297,7 @@ def test_precreate_plans_claims_and_checks_their_immutable_spec():
     assert "PersistentVolumeClaim/demo/www-web-1 spec.storageClassName 'standard' -> ''" in message
     assert "spec.selector None -> " in message
     assert "bound to PersistentVolume/pvc-123, not demo-www-web-1" in message
-    steps, _ = volumes.plan(spec, {}, {})
+    steps = volumes.plan(spec, {}, {})[0]
     assert [s.pvc_action for s in steps] == ["create", "create"]
 
 
@@ -398,8 +400,8 @@ def test_precreate_creates_pv_then_claim():
     spec = make_spec(replicas=1, precreate_claims=True)
     client = FakeClient()
     result = volumes.present(client, spec)
-    assert [call[1:3] for call in client.writes()] == [("PersistentVolume", "demo-www-web-0"),
-                                                        ("PersistentVolumeClaim", "www-web-0")]
+    assert [call[1:3] for call in client.writes()] == [
+        ("PersistentVolume", "demo-www-web-0"), ("PersistentVolumeClaim", "www-web-0")]
     assert result["volumes"][0]["claim_action"] == "create"
     assert "claimRef" not in client.store[("PersistentVolume", None, "demo-www-web-0")]["spec"]
 
