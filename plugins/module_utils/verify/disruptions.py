@@ -1,0 +1,247 @@
+# -*- coding: utf-8 -*-
+# Copyright: stateful.nfs contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The disruptions. Each one is finished only when every disrupted pod was recreated (a new UID, not merely
+"exists") and every replica is Ready again; on timeout the message names the pod and its last event.
+
+None of them deletes a claim, a PV or data: pods are deleted (with a uid precondition) and the replica
+count is changed through the scale subresource; the caller restores the count on the way out.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import datetime
+import time
+
+from ansible_collections.stateful.nfs.plugins.module_utils import waiters
+from ansible_collections.stateful.nfs.plugins.module_utils.k8s_client import object_ref
+from ansible_collections.stateful.nfs.plugins.module_utils.statefulset import rollout_status
+from ansible_collections.stateful.nfs.plugins.module_utils.verify.observe import is_ready, list_pods
+from ansible_collections.stateful.nfs.plugins.module_utils.verify.plan import claim_name, pod_name
+
+RESTARTED_AT = "kubectl.kubernetes.io/restartedAt"
+REVISION_LABEL = "controller-revision-hash"
+
+
+class DisruptionFailed(Exception):
+    """A disruption did not finish in time (or the API refused it); `outcome` holds what was done so far."""
+
+    def __init__(self, message, outcome):
+        super(DisruptionFailed, self).__init__(message)
+        self.outcome = outcome
+
+
+def utc_now():
+    return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+# ---------------------------------------------------------------- pure: where a wait stands
+
+def recreation_problems(target, pods, old_uids, ordinals=None, revision=None):
+    """[(pod name, problem)] that keep the replicas `ordinals` (default all) from being recreated and Ready.
+
+    old_uids: {pod name: uid before the disruption}; a pod listed there must have another uid now.
+    revision: when given, the pods must carry it in their controller-revision-hash label.
+    """
+    wanted = target["ordinals"] if ordinals is None else ordinals
+    problems = []
+    for ordinal in wanted:
+        name = pod_name(target, ordinal)
+        pod = pods.get(ordinal)
+        if pod is None:
+            problems.append((name, "not created yet"))
+            continue
+        meta = pod["metadata"]
+        if meta.get("deletionTimestamp"):
+            problems.append((name, "terminating (uid %s)" % meta.get("uid")))
+        elif name in old_uids and meta.get("uid") == old_uids[name]:
+            problems.append((name, "not deleted yet (still uid %s)" % meta.get("uid")))
+        elif revision and (meta.get("labels") or {}).get(REVISION_LABEL) != revision:
+            problems.append((name, "runs revision %s, not %s yet" % ((meta.get("labels") or {}).get(REVISION_LABEL),
+                                                                      revision)))
+        elif not is_ready(pod):
+            problems.append((name, "not Ready: %s" % " ".join((waiters.pod_not_ready_reason(pod) or "").split())))
+    return problems
+
+
+def gone_problems(target, pods, ordinals):
+    """[(pod name, problem)] for the pods of `ordinals` that still exist."""
+    return [(pod_name(target, o), "still exists (uid %s%s)" % (
+        pods[o]["metadata"].get("uid"), ", terminating" if pods[o]["metadata"].get("deletionTimestamp") else ""))
+        for o in ordinals if o in pods]
+
+
+def describe_problems(problems):
+    return "; ".join("%s: %s" % item for item in problems) or "nothing pending"
+
+
+def last_event_of(client, target, name, pod):
+    """'Reason: message' of the newest event of this pod (of its current uid when it exists), or None."""
+    events = client.events_for("Pod", name, target["namespace"])
+    uid = (pod or {}).get("metadata", {}).get("uid")
+    if uid:
+        own = [event for event in events if (event.get("involvedObject") or {}).get("uid") == uid]
+        events = own or events
+    return waiters.last_event_message(events)
+
+
+# ---------------------------------------------------------------- waits
+
+class Clock(object):
+    """The step's deadline, shared by its phases (delete, wait gone, scale back, wait Ready)."""
+
+    def __init__(self, timeout, clock=time.monotonic, sleep=time.sleep, interval=1.0):
+        self.timeout = timeout
+        self.clock = clock
+        self.sleep = sleep
+        self.interval = interval
+        self.started = clock()
+
+    def remaining(self):
+        return max(0.0, self.started + self.timeout - self.clock())
+
+    def elapsed(self):
+        return round(self.clock() - self.started, 2)
+
+
+def wait_for(client, target, timer, what, problems_of, outcome):
+    """Poll the pods until problems_of(pods) is empty; DisruptionFailed naming the pods and last events."""
+    def probe():
+        pods = list_pods(client, target)
+        problems = problems_of(pods)
+        return not problems, (pods, problems)
+
+    try:
+        return waiters.poll_until(probe, timer.remaining(), lambda state: describe_problems(state[1]),
+                                  interval=timer.interval, clock=timer.clock, sleep=timer.sleep)[0]
+    except waiters.WaitTimeout as exc:
+        pods, problems = exc.last
+        by_name = dict((pod_name(target, o), pod) for o, pod in pods.items())
+        details = []
+        for name, problem in problems:
+            last = last_event_of(client, target, name, by_name.get(name))
+            details.append("%s: %s; last event: %s" % (name, problem, last or "none"))
+        outcome["duration_seconds"] = timer.elapsed()
+        raise DisruptionFailed("%s: timed out after %ss waiting until %s: %s" % (
+            outcome["step"], timer.timeout, what, "; ".join(details)), outcome)
+
+
+def _uids(pods, target, ordinals):
+    return dict((pod_name(target, o), pods[o]["metadata"].get("uid")) for o in ordinals if o in pods)
+
+
+def set_replicas(client, target, replicas):
+    """Change spec.replicas through the scale subresource (what `kubectl scale` does)."""
+    return client.patch("StatefulSet", target["statefulset"], target["namespace"], {"spec": {"replicas": replicas}},
+                        subresource="scale")
+
+
+# ---------------------------------------------------------------- the disruptions
+
+def _new_outcome(step, target):
+    return {"step": step["name"], "index": step["index"], "type": step["type"], "pods": list(step["pods"]),
+            "old_uids": {}, "new_uids": {}, "started": utc_now(), "duration_seconds": None, "notes": [],
+            "claims_while_down": {}}
+
+
+def _finish(outcome, target, pods, timer):
+    outcome["new_uids"] = _uids(pods, target, [o for o in target["ordinals"] if pod_name(target, o) in
+                                               outcome["pods"]])
+    outcome["duration_seconds"] = timer.elapsed()
+    return outcome
+
+
+def delete_pods(client, target, step, timer, force=False):
+    """Delete the step's pods (all at once when the step names several), then wait for their successors."""
+    outcome = _new_outcome(step, target)
+    pods = list_pods(client, target)
+    outcome["old_uids"] = _uids(pods, target, step["ordinals"])
+    for ordinal in step["ordinals"]:
+        name = pod_name(target, ordinal)
+        client.delete("Pod", name, target["namespace"], uid=outcome["old_uids"].get(name),
+                      grace_period_seconds=0 if force else None)
+    outcome["notes"].append("deleted %s%s" % (", ".join(step["pods"]), " with grace period 0" if force else ""))
+    pods = wait_for(client, target, timer, "%s recreated with a new UID and every replica Ready"
+                    % ", ".join(step["pods"]),
+                    lambda p: recreation_problems(target, p, outcome["old_uids"]), outcome)
+    return _finish(outcome, target, pods, timer)
+
+
+def rollout_restart(client, target, step, timer):
+    """Set the restartedAt annotation of the pod template (as `kubectl rollout restart`), wait for the rollout."""
+    outcome = _new_outcome(step, target)
+    pods = list_pods(client, target)
+    outcome["old_uids"] = _uids(pods, target, step["ordinals"])
+    stamp = utc_now()
+    patched = client.patch("StatefulSet", target["statefulset"], target["namespace"],
+                           {"spec": {"template": {"metadata": {"annotations": {RESTARTED_AT: stamp}}}}})
+    generation = patched["metadata"].get("generation") or 0
+    outcome["notes"].append("set %s=%s on the pod template (generation %s)" % (RESTARTED_AT, stamp, generation))
+    ref = object_ref("StatefulSet", target["statefulset"], target["namespace"])
+    state = {"sts": patched}
+
+    def problems_of(pods):
+        sts = client.get("StatefulSet", target["statefulset"], target["namespace"]) or {}
+        state["sts"] = sts
+        status = rollout_status(sts)
+        problems = []
+        if (sts.get("status") or {}).get("observedGeneration", 0) < generation or not status["done"]:
+            problems.append((ref, "rollout: %s" % status["message"]))
+        revision = (sts.get("status") or {}).get("updateRevision")
+        return problems + recreation_problems(target, pods, outcome["old_uids"], revision=revision)
+
+    pods = wait_for(client, target, timer, "the rollout finished with every pod recreated and Ready",
+                    problems_of, outcome)
+    outcome["notes"].append("rolled out revision %s" % ((state["sts"].get("status") or {}).get("updateRevision")))
+    return _finish(outcome, target, pods, timer)
+
+
+def _claims_of(client, target, ordinals):
+    found = {}
+    for ordinal in ordinals:
+        name = claim_name(target, ordinal)
+        if not name:
+            continue
+        pvc = client.get("PersistentVolumeClaim", name, target["namespace"])
+        found[name] = {
+            "exists": pvc is not None,
+            "uid": (pvc or {}).get("metadata", {}).get("uid"),
+            "phase": ((pvc or {}).get("status") or {}).get("phase"),
+            "terminating": bool((pvc or {}).get("metadata", {}).get("deletionTimestamp")),
+        }
+    return found
+
+
+def scale_down_and_up(client, target, step, timer, replicas_down):
+    """Scale to `replicas_down`, wait until the removed pods are gone, note their claims, scale back, wait."""
+    outcome = _new_outcome(step, target)
+    pods = list_pods(client, target)
+    outcome["old_uids"] = _uids(pods, target, step["ordinals"])
+    set_replicas(client, target, replicas_down)
+    outcome["notes"].append("scaled to %d" % replicas_down)
+    wait_for(client, target, timer, "%s removed" % ", ".join(step["pods"]),
+             lambda p: gone_problems(target, p, step["ordinals"]), outcome)
+    outcome["claims_while_down"] = _claims_of(client, target, step["ordinals"])
+    set_replicas(client, target, target["replicas"])
+    outcome["notes"].append("scaled back to %d" % target["replicas"])
+    pods = wait_for(client, target, timer, "%s recreated with a new UID and every replica Ready"
+                    % ", ".join(step["pods"]),
+                    lambda p: recreation_problems(target, p, outcome["old_uids"]), outcome)
+    return _finish(outcome, target, pods, timer)
+
+
+def run(client, target, step, clock=time.monotonic, sleep=time.sleep, interval=1.0):
+    """Perform one step of the plan; the outcome says what was done and how long it took."""
+    timer = Clock(step["timeout"], clock=clock, sleep=sleep, interval=interval)
+    kind = step["type"]
+    if kind in ("delete_pod", "delete_pod_force"):
+        return delete_pods(client, target, step, timer, force=kind == "delete_pod_force")
+    if kind == "rollout_restart":
+        return rollout_restart(client, target, step, timer)
+    if kind == "scale_to_zero":
+        return scale_down_and_up(client, target, step, timer, 0)
+    if kind == "scale_down_up":
+        return scale_down_and_up(client, target, step, timer, target["replicas"] - step["count"])
+    raise ValueError("unknown disruption %r" % kind)
