@@ -506,10 +506,12 @@ def wait_ready(client, spec, pv_names, pvs=None, pvcs=None, timeout=120, interva
 
     def probe():
         if state["fresh"] or readiness(spec, pv_names, state["pvs"], state["pvcs"]):
-            state["pvs"] = _by_name(client.list(PV, label_selector=manifests.label_selector(spec)))
+            # Claims first: the binder marks the PV Bound before the claim, so a Bound claim is
+            # never paired with a stale PV phase.
             if spec["precreate_claims"]:
                 state["pvcs"] = _by_name(client.list(PVC, namespace=spec["namespace"],
                                                      label_selector=manifests.label_selector(spec)))
+            state["pvs"] = _by_name(client.list(PV, label_selector=manifests.label_selector(spec)))
         state["fresh"] = True
         waiting = readiness(spec, pv_names, state["pvs"], state["pvcs"])
         return not waiting, waiting
