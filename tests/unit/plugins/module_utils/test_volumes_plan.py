@@ -561,3 +561,30 @@ def test_absent_with_precreated_claims_keeps_a_claim_a_pod_uses():
         ("demo-www-web-0", "delete"), ("demo-www-web-1", "keep")]
     assert ("PersistentVolumeClaim", "demo", "www-web-1") in client.store
     assert ("PersistentVolumeClaim", "demo", "www-web-0") not in client.store
+
+
+def test_absent_wait_polls_until_gone_and_skips_pvs_held_by_a_kept_claim():
+    spec = make_spec(replicas=2, precreate_claims=True)
+    held = live_pv(spec, 1, phase="Bound")
+    held["spec"]["claimRef"] = {"namespace": "demo", "name": "www-web-1", "uid": "c1"}
+    claim = manifests.persistent_volume_claim(spec, 1)
+    claim["status"] = {"phase": "Bound"}
+    pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "web-1", "namespace": "demo"},
+           "spec": {"volumes": [{"name": "www", "persistentVolumeClaim": {"claimName": "www-web-1"}}]}}
+    client = FakeClient([live_pv(spec, 0, phase="Available"), held, claim, pod])
+    real_delete = client.delete
+
+    def delete_keeping_held(kind, name, namespace=None, **kwargs):
+        if name == "demo-www-web-1":  # pv-protection keeps a PV whose claim still exists
+            client.calls.append(("delete", kind, name, kwargs.get("dry_run", False)))
+            client.store[(kind, namespace, name)]["metadata"]["deletionTimestamp"] = "now"
+            return None
+        return real_delete(kind, name, namespace, **kwargs)
+    client.delete = delete_keeping_held
+    clock = Clock()
+    result = volumes.absent(client, absent_spec(precreate_claims=True, force=True, wait=True, wait_timeout=5),
+                            clock=clock, sleep=clock.sleep)
+    assert clock.now == 0  # nothing left to wait for on the first look
+    assert [(v["pv"], v["action"], v["claim_action"]) for v in result["volumes"]] == [
+        ("demo-www-web-0", "delete", None), ("demo-www-web-1", "delete", "keep")]
+    assert ("PersistentVolume", None, "demo-www-web-1") in client.store
