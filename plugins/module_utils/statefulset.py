@@ -451,11 +451,28 @@ def recreate(client, desired, live, check_mode, timeout):
     return reconcile.Outcome(True, live, client.apply(desired), "recreate")
 
 
+def plan_after_deletion(live, desired, diff):
+    outcome = reconcile.Outcome(True, None, desired, "create")
+    result = {"changed": True, "action": "create", "immutable_changes": [], "statefulset": desired,
+              "rollout": rollout_status(desired),
+              "warnings": ["%s is being deleted; it will be created again once it is gone"
+                           % object_ref(KIND, live["metadata"]["name"], live["metadata"].get("namespace"))]}
+    if diff:
+        result["diff"] = outcome.diff
+    return result
+
+
 def ensure_present(client, params, check_mode=False, diff=False):
     desired = build_statefulset(params)
     name, namespace = params["name"], params["namespace"]
     timeout = params.get("wait_timeout") or 300
     live = client.get(KIND, name, namespace)
+    if live is not None and live["metadata"].get("deletionTimestamp"):
+        # a deletion is under way (an earlier state=absent); applying now would update the dying object
+        if check_mode:
+            return plan_after_deletion(live, desired, diff)
+        waiters.wait_until_gone(client, KIND, name, namespace, uid=live["metadata"].get("uid"), timeout=timeout)
+        live = None
     changes = immutable_changes(desired, live)
     warnings = []
     if changes:
@@ -500,6 +517,11 @@ def ensure_absent(client, params, check_mode=False, diff=False):
                       "delete it; remove the claims yourself if you mean to"
                       % object_ref(KIND, name, namespace), changed=False, action="none", statefulset=live)
     uid = live["metadata"].get("uid")
+    if live["metadata"].get("deletionTimestamp"):
+        # already being deleted: nothing to change, but honour wait
+        if params.get("wait") and not check_mode:
+            waiters.wait_until_gone(client, KIND, name, namespace, uid=uid, timeout=params.get("wait_timeout") or 300)
+        return {"changed": False, "action": "none", "immutable_changes": [], "statefulset": live, "rollout": {}}
     client.delete(KIND, name, namespace, propagation_policy="Foreground", uid=uid, dry_run=check_mode)
     if params.get("wait") and not check_mode:
         waiters.wait_until_gone(client, KIND, name, namespace, uid=uid, timeout=params.get("wait_timeout") or 300)

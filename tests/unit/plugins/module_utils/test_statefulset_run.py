@@ -256,3 +256,35 @@ def test_ensure_with_wait_failure_keeps_what_was_done(monkeypatch):
     assert caught.value.result["action"] == "update"
     assert "rollout not finished after 20s" in str(caught.value)
     assert "web-1: not created yet" in str(caught.value)
+
+
+def terminating_live():
+    obj = copy.deepcopy(LIVE)
+    obj["metadata"]["deletionTimestamp"] = "2026-11-22T12:01:00Z"
+    return obj
+
+
+def test_present_waits_out_a_deletion_in_progress_then_creates(monkeypatch):
+    client = FakeClient(gets=[terminating_live(), terminating_live(), None])
+    clock = Clock()
+    monkeypatch.setattr(statefulset.time, "monotonic", clock)
+    monkeypatch.setattr(statefulset.time, "sleep", clock.sleep)
+    result = statefulset.ensure(client, params())
+    assert result["action"] == "create"
+    assert client.writes() == [("apply", "StatefulSet", "web", False)]
+    assert clock.now == 1
+
+
+def test_present_in_check_mode_during_a_deletion_plans_a_create():
+    client = FakeClient(gets=[terminating_live()])
+    result = statefulset.ensure(client, params(), check_mode=True)
+    assert result["action"] == "create" and result["changed"] is True
+    assert "being deleted" in result["warnings"][0]
+    assert client.writes() == []
+
+
+def test_absent_during_a_deletion_changes_nothing():
+    client = FakeClient(gets=[terminating_live()])
+    result = statefulset.ensure(client, params(state="absent"))
+    assert result["changed"] is False
+    assert client.writes() == []
