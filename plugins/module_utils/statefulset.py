@@ -509,6 +509,12 @@ def ensure_absent(client, params, check_mode=False, diff=False):
     live = client.get(KIND, name, namespace)
     if live is None:
         return {"changed": False, "action": "none", "immutable_changes": [], "statefulset": {}, "rollout": {}}
+    uid = live["metadata"].get("uid")
+    if live["metadata"].get("deletionTimestamp"):
+        # already being deleted: nothing to change, but honour wait
+        if params.get("wait") and not check_mode:
+            waiters.wait_until_gone(client, KIND, name, namespace, uid=uid, timeout=params.get("wait_timeout") or 300)
+        return {"changed": False, "action": "none", "immutable_changes": [], "statefulset": live, "rollout": {}}
     policy = (live.get("spec") or {}).get("persistentVolumeClaimRetentionPolicy") or {}
     if policy.get("whenDeleted") == "Delete":
         raise Failure("%s has persistentVolumeClaimRetentionPolicy.whenDeleted=Delete, so deleting it would delete "
@@ -516,12 +522,6 @@ def ensure_absent(client, params, check_mode=False, diff=False):
                       "persistent_volume_claim_retention_policy.when_deleted: Retain (state: present), then "
                       "delete it; remove the claims yourself if you mean to"
                       % object_ref(KIND, name, namespace), changed=False, action="none", statefulset=live)
-    uid = live["metadata"].get("uid")
-    if live["metadata"].get("deletionTimestamp"):
-        # already being deleted: nothing to change, but honour wait
-        if params.get("wait") and not check_mode:
-            waiters.wait_until_gone(client, KIND, name, namespace, uid=uid, timeout=params.get("wait_timeout") or 300)
-        return {"changed": False, "action": "none", "immutable_changes": [], "statefulset": live, "rollout": {}}
     client.delete(KIND, name, namespace, propagation_policy="Foreground", uid=uid, dry_run=check_mode)
     if params.get("wait") and not check_mode:
         waiters.wait_until_gone(client, KIND, name, namespace, uid=uid, timeout=params.get("wait_timeout") or 300)

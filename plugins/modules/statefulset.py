@@ -523,6 +523,8 @@ def main():
         module.fail_json(msg=str(exc), **exc.result)
     except (k8s_client.K8sError, WaitTimeout) as exc:
         module.fail_json(msg=str(exc))
+    for warning in result.pop("warnings", []):
+        module.warn(warning)
     module.exit_json(**result)
 
 

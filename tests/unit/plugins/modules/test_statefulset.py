@@ -83,3 +83,13 @@ def test_recreate_in_check_mode_touches_nothing(monkeypatch):
     assert outcome.result["action"] == "recreate"
     assert outcome.result["diff"]["after"]["spec"]["serviceName"] == "web2"
     assert [call[-1] for call in client.writes()] == [True]   # only a dry-run delete
+
+
+def test_warnings_go_through_module_warn(monkeypatch):
+    warned = []
+    monkeypatch.setattr(basic.AnsibleModule, "warn", lambda self, message: warned.append(message))
+    client = FakeClient([LIVE])
+    outcome, dummy = run(monkeypatch, dict(ARGS, selector={"app": "web"}, on_immutable_change="recreate"), client)
+    assert outcome.failed is False
+    assert "warnings" not in outcome.result
+    assert len(warned) == 1 and "not adopted" in warned[0]
