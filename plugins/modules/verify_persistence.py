@@ -86,8 +86,8 @@ options:
   marker:
     description:
       - The marker file written into each replica's volume.
+      - When omitted, O(marker.name), a token unique to the run and O(marker.write=true) are used.
     type: dict
-    default: {}
     suboptions:
       name:
         description:
@@ -433,7 +433,7 @@ ARGUMENT_SPEC = dict(
     mount_path=dict(type="str"),
     volume=dict(type="str"),
     disruptions=dict(type="list", elements="raw", default=[]),
-    marker=dict(type="dict", default={}, options=dict(
+    marker=dict(type="dict", options=dict(
         name=dict(type="str", default=plan.DEFAULT_MARKER_NAME),
         token=dict(type="str", no_log=False),
         write=dict(type="bool", default=True),

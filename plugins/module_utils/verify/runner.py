@@ -176,10 +176,19 @@ class Run(object):
         live = self.client.get("StatefulSet", self.target["statefulset"], self.target["namespace"]) or {}
         now = (live.get("spec") or {}).get("replicas")
         state = {"original": self.target["replicas"], "found_at_end": now, "restored": False}
+        self.restored = state
         if live and now != self.target["replicas"]:
             disruptions.set_replicas(self.client, self.target, self.target["replicas"])
             state["restored"] = True
-        self.restored = state
+            timer = disruptions.Clock(self.spec["timeout"], clock=self.clock, sleep=self.sleep, interval=self.interval)
+            try:
+                disruptions.wait_for(self.client, self.target, timer, "every replica is back and Ready",
+                                     lambda pods: disruptions.recreation_problems(self.target, pods, {}),
+                                     {"step": "restoring %d replicas" % self.target["replicas"]})
+                state["ready_again"] = True
+            except disruptions.DisruptionFailed as exc:
+                state["ready_again"] = False
+                state["error"] = str(exc)
         return state
 
 

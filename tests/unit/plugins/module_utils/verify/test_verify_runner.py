@@ -1,0 +1,285 @@
+# -*- coding: utf-8 -*-
+# Copyright: stateful.nfs contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The whole run against the fake client boundary (verify_fakes.FakeCluster)."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import json
+import os
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from ansible_collections.stateful.nfs.plugins.module_utils.errors import Failure, SpecError
+from ansible_collections.stateful.nfs.plugins.module_utils.verify import plan, runner
+from ansible_collections.stateful.nfs.tests.unit.plugins.module_utils.verify.verify_fakes import (
+    FakeCluster, make_sts)
+
+
+def spec_of(**overrides):
+    params = dict(statefulset="web", namespace="ns", container=None, mount_path=None, volume=None, disruptions=[],
+                  marker={}, cleanup=True, check_dns=True, cluster_domain="cluster.local", timeout=60,
+                  report_dir=None, wait_for_ready=False, workers=2)
+    params.update(overrides)
+    return plan.spec_from_params(params, lambda: "tok")
+
+
+def run(cluster, fake_time, spec, **kwargs):
+    return runner.run(cluster, spec, cluster.exec_fn, clock=fake_time.clock, sleep=fake_time.sleep,
+                      now=lambda: "2026-01-01T00:00:00Z", **kwargs)
+
+
+def writes(cluster):
+    return [call for call in cluster.calls if call[0] == "exec" and "dd of" in call[2][2]]
+
+
+ALL = ["delete_pod", "delete_pod_force", "rollout_restart", "scale_to_zero", {"type": "scale_down_up", "count": 1}]
+
+
+@pytest.mark.parametrize("disruption", ALL)
+def test_each_disruption_passes_and_recreates_pods(cluster, fake_time, disruption):
+    uids_before = dict((name, pod["metadata"]["uid"]) for name, pod in cluster.pods.items())
+    result = run(cluster, fake_time, spec_of(disruptions=[disruption]))
+    assert result["passed"] is True and result["findings"] == []
+    assert result["changed"] is True
+    assert result["markers"] == {"web-0": "removed", "web-1": "removed"}
+    assert cluster.files == {"www-web-0": {}, "www-web-1": {}}  # cleaned up
+    steps = result["steps"][1:]
+    assert steps and all(step["duration_seconds"] is not None and step["error"] is None for step in steps)
+    for step in steps:
+        for pod, uid in step["new_uids"].items():
+            assert uid != step["old_uids"][pod]
+    disrupted = set(pod for step in steps for pod in step["pods"])
+    for name in disrupted:
+        assert cluster.pods[name]["metadata"]["uid"] != uids_before[name]
+    # every row after a step shows the marker intact and the same claim
+    rows = [row for row in result["table"] if row["step"] != "baseline"]
+    assert rows and all(row["checks"]["marker"] == "pass" and row["checks"]["storage"] == "pass" for row in rows)
+    assert all(row["claim"] == "www-" + row["pod"] for row in rows)
+    assert result["replicas"] == {"original": 2, "found_at_end": 2, "restored": False}
+    assert cluster.sts["spec"]["replicas"] == 2
+    assert not [c for c in cluster.calls if c[0] == "delete" and c[1] != "Pod"]
+
+
+def test_delete_pod_force_uses_grace_period_zero_and_uid_precondition(cluster, fake_time):
+    uid = cluster.pods["web-1"]["metadata"]["uid"]
+    run(cluster, fake_time, spec_of(disruptions=[{"type": "delete_pod_force", "ordinal": 1}]))
+    assert [c for c in cluster.calls if c[0] == "delete"] == [("delete", "Pod", "web-1", 0, uid)]
+
+
+def test_scale_down_up_keeps_claims_and_uses_the_scale_subresource(fake_time):
+    cluster = FakeCluster(make_sts(replicas=3))
+    result = run(cluster, fake_time, spec_of(disruptions=[{"type": "scale_down_up", "count": 2}]))
+    patches = [c for c in cluster.calls if c[0] == "patch"]
+    assert [(p[3], p[4]["spec"]["replicas"]) for p in patches] == [("scale", 1), ("scale", 3)]
+    step = result["steps"][1]
+    assert step["name"] == "scale_down_up[3->1->3]"
+    assert sorted(step["claims_while_down"]) == ["www-web-1", "www-web-2"]
+    assert all(state["exists"] and state["phase"] == "Bound" for state in step["claims_while_down"].values())
+    assert result["passed"] and "web-0" not in step["new_uids"]
+
+
+def test_rollout_restart_sets_restarted_at(cluster, fake_time):
+    result = run(cluster, fake_time, spec_of(disruptions=["rollout_restart"]))
+    patch = [c for c in cluster.calls if c[0] == "patch"][0]
+    assert patch[3] is None
+    assert "kubectl.kubernetes.io/restartedAt" in patch[4]["spec"]["template"]["metadata"]["annotations"]
+    assert result["steps"][1]["notes"][-1] == "rolled out revision rev-2"
+
+
+def test_empty_dir_loses_the_marker_and_fails_naming_replica_and_marker(fake_time):
+    cluster = FakeCluster(make_sts(empty_dir=True))
+    with pytest.raises(Failure) as caught:
+        run(cluster, fake_time, spec_of(mount_path="/data", disruptions=[{"type": "delete_pod", "ordinal": 0}]))
+    message = str(caught.value)
+    assert "web-0 after delete_pod[web-0]: marker: expected 'tok web-0' in /data/.stateful-nfs-verify, " \
+           "saw no marker file" in message
+    assert "web-1 after delete_pod[web-0]: marker" not in message  # web-1 was not restarted: its marker is there
+    assert "claim" in message and "emptyDir" in message
+    assert caught.value.result["passed"] is False
+
+
+def test_swapped_backing_directory_is_caught(cluster, fake_time):
+    """The claim and PV stay; the data behind them changes between the write and the read."""
+    def swap(c):
+        if any(call[0] == "delete" for call in c.calls) and c.files.get("www-web-1"):
+            c.files["www-web-1"] = {}
+    cluster.on_list.append(swap)
+    with pytest.raises(Failure) as caught:
+        run(cluster, fake_time, spec_of(disruptions=[{"type": "delete_pod", "ordinal": 1}]))
+    findings = caught.value.result["findings"]
+    assert [(f["replica"], f["check"]) for f in findings] == [("web-1", "marker")]
+
+
+def test_a_marker_from_another_replica_does_not_pass(cluster, fake_time):
+    def cross(c):
+        if any(call[0] == "delete" for call in c.calls):
+            c.files["www-web-1"] = dict(c.files.get("www-web-0") or {})
+    cluster.on_list.append(cross)
+    with pytest.raises(Failure) as caught:
+        run(cluster, fake_time, spec_of(disruptions=[{"type": "delete_pod", "ordinal": 1}]))
+    finding = caught.value.result["findings"][0]
+    assert finding["expected"] == "'tok www-web-1' in /data/.stateful-nfs-verify"
+    assert finding["seen"] == "'tok www-web-0'"
+
+
+def test_pod_that_never_becomes_ready_times_out_naming_pod_and_last_event(cluster, fake_time):
+    cluster.broken_revision = 2  # the next template revision cannot start
+    with pytest.raises(Failure) as caught:
+        run(cluster, fake_time, spec_of(timeout=30, disruptions=["rollout_restart", "delete_pod"]))
+    message = str(caught.value)
+    assert "rollout_restart: timed out after 30s" in message
+    assert "web-1: not Ready: container main waiting: ErrImageNeverPull" in message
+    assert "last event: ErrImageNeverPull: Container image is not present" in message
+    result = caught.value.result
+    assert [s["name"] for s in result["steps"]] == ["baseline", "rollout_restart"]  # stopped there
+    assert result["steps"][1]["duration_seconds"] >= 30
+    assert result["markers"]["web-0"] == "removed"
+    assert result["markers"]["web-1"].startswith("left in place: exec in Pod/ns/web-1")
+
+
+def test_replica_count_is_restored_when_a_scale_step_fails(cluster, fake_time):
+    cluster.broken_revision = 1  # pods created from now on never become Ready
+    with pytest.raises(Failure) as caught:
+        run(cluster, fake_time, spec_of(timeout=20, disruptions=["scale_to_zero"]))
+    result = caught.value.result
+    assert cluster.sts["spec"]["replicas"] == 2
+    assert result["replicas"]["original"] == 2
+
+
+def test_replica_count_restored_and_reported_when_left_scaled_down(cluster, fake_time):
+    def break_scale_up(c):
+        if c.sts["spec"]["replicas"] == 0 and not c.pods:
+            c.broken_scale = True
+    original_patch = cluster.patch
+
+    def patch(kind, name, namespace, body, patch_type="merge", dry_run=False, subresource=None):
+        if subresource == "scale" and body["spec"]["replicas"] == 2 and not getattr(cluster, "allow", False):
+            cluster.allow = True
+            from ansible_collections.stateful.nfs.plugins.module_utils.k8s_client import K8sError
+            raise K8sError("patch StatefulSet/ns/web: conflict")
+        return original_patch(kind, name, namespace, body, patch_type, dry_run, subresource)
+    cluster.patch = patch
+    with pytest.raises(Failure) as caught:
+        run(cluster, fake_time, spec_of(disruptions=["scale_to_zero"]))
+    result = caught.value.result
+    assert result["replicas"] == {"original": 2, "found_at_end": 0, "restored": True, "ready_again": True}
+    assert cluster.sts["spec"]["replicas"] == 2
+    assert "was 0 at the end and was restored to 2" in str(caught.value)
+    assert "conflict" in str(caught.value)
+
+
+def test_not_ready_statefulset_is_refused_naming_the_pod(cluster, fake_time):
+    cluster.pods["web-1"]["status"]["conditions"][0]["status"] = "False"
+    cluster.pods["web-1"]["status"]["containerStatuses"][0]["state"] = {"waiting": {"reason": "CrashLoopBackOff"}}
+    cluster.sts["status"]["readyReplicas"] = 1
+    cluster.reconcile = lambda: None
+    with pytest.raises(Failure) as caught:
+        run(cluster, fake_time, spec_of(disruptions=["delete_pod"]))
+    assert "StatefulSet/ns/web is not fully ready" in str(caught.value)
+    assert "web-1: container main waiting: CrashLoopBackOff" in str(caught.value)
+    assert "wait_for_ready" in str(caught.value)
+    assert not [c for c in cluster.calls if c[0] in ("exec", "delete", "patch")]
+
+
+def test_check_mode_touches_nothing_and_shows_the_plan(cluster, fake_time):
+    result = run(cluster, fake_time, spec_of(disruptions=["delete_pod", "scale_to_zero"]), check_mode=True,
+                 want_diff=True)
+    assert result["changed"] is True and result["passed"] is None
+    assert [s["name"] for s in result["steps"]] == ["delete_pod[web-0]", "delete_pod[web-1]", "scale_to_zero[2->0->2]"]
+    assert result["plan"][0].startswith("check that StatefulSet ns/web is fully ready")
+    assert [row["pod"] for row in result["table"]] == ["web-0", "web-1"]
+    assert not [c for c in cluster.calls if c[0] in ("exec", "delete", "patch")]
+    assert result["diff"] == {"before": {}, "after": {}}
+
+
+def test_without_cleanup_markers_stay_and_a_later_run_reads_them(cluster, fake_time):
+    first = run(cluster, fake_time, spec_of(cleanup=False), want_diff=True)
+    assert first["changed"] is True
+    assert cluster.files["www-web-0"] == {"/data/.stateful-nfs-verify": "tok www-web-0"}
+    assert first["diff"]["after"] == {"web-0:/data/.stateful-nfs-verify": "tok www-web-0",
+                                      "web-1:/data/.stateful-nfs-verify": "tok www-web-1"}
+    before = len(writes(cluster))
+    second = run(cluster, fake_time, spec_of(marker={"token": "tok", "write": False},
+                                             disruptions=[{"type": "delete_pod", "ordinal": 0}]))
+    assert second["changed"] is False and second["passed"] is True
+    assert len(writes(cluster)) == before
+    assert cluster.files["www-web-0"] == {"/data/.stateful-nfs-verify": "tok www-web-0"}  # not ours to remove
+
+
+def test_reading_markers_of_another_token_fails(cluster, fake_time):
+    run(cluster, fake_time, spec_of(cleanup=False))
+    with pytest.raises(Failure) as caught:
+        run(cluster, fake_time, spec_of(marker={"token": "other", "write": False}))
+    assert "web-0 at baseline: marker: expected 'other www-web-0'" in str(caught.value)
+
+
+def test_dns_answers_that_lag_are_asked_again(cluster, fake_time):
+    cluster.dns_stale = 1
+    result = run(cluster, fake_time, spec_of(disruptions=[{"type": "delete_pod", "ordinal": 0}]))
+    assert result["passed"]
+    checks = result["table"][-1]["checks"]
+    assert checks["dns"] == "pass"
+
+
+def test_dns_that_never_agrees_fails_naming_the_pod_and_address(cluster, fake_time):
+    cluster.dns_stale = 10 ** 6
+    with pytest.raises(Failure) as caught:
+        run(cluster, fake_time, spec_of(timeout=10))
+    message = str(caught.value)
+    ip = cluster.pods["web-0"]["status"]["podIP"]
+    assert "web-0 at baseline: dns: expected web-0.web.ns.svc.cluster.local resolves from web-1 to %s, " \
+           "saw addresses 10.244.9.9" % ip in message
+
+
+def test_missing_service_fails_the_dns_check(cluster, fake_time):
+    cluster.service = None
+    with pytest.raises(Failure) as caught:
+        run(cluster, fake_time, spec_of())
+    assert "Service/ns/web at baseline: dns: expected the governing Service Service/ns/web exists" in str(caught.value)
+    assert run(cluster, fake_time, spec_of(check_dns=False))["passed"]
+
+
+def test_exec_failure_is_a_finding(cluster, fake_time):
+    cluster.exec_failures.add("web-1")
+    with pytest.raises(Failure) as caught:
+        run(cluster, fake_time, spec_of(check_dns=False))
+    assert "web-1 at baseline: marker_write" in str(caught.value)
+    assert "web-1 at baseline: exec" in str(caught.value)
+    assert caught.value.result["markers"] == {"web-0": "removed"}
+
+
+def test_missing_statefulset_is_a_spec_error(cluster, fake_time):
+    with pytest.raises(SpecError) as caught:
+        run(cluster, fake_time, spec_of(statefulset="nope"))
+    assert caught.value.field == "statefulset"
+
+
+def test_report_files_are_written_also_on_failure(tmp_path, fake_time):
+    cluster = FakeCluster(make_sts(empty_dir=True))
+    report_dir = str(tmp_path / "reports")
+    with pytest.raises(Failure) as caught:
+        run(cluster, fake_time, spec_of(mount_path="/data", report_dir=report_dir, check_dns=False,
+                                        disruptions=[{"type": "delete_pod", "ordinal": 1}]))
+    paths = caught.value.result["report"]
+    assert paths == {"json": os.path.join(report_dir, "verify_persistence-ns-web.json"),
+                     "junit": os.path.join(report_dir, "verify_persistence-ns-web.junit.xml")}
+    with open(paths["json"]) as handle:
+        data = json.load(handle)
+    assert data["passed"] is False and data["statefulset"] == "ns/web"
+    assert ("web-1", "marker") in [(f["replica"], f["check"]) for f in data["findings"]]
+    root = ET.parse(paths["junit"]).getroot()
+    assert root.tag == "testsuites" and int(root.get("failures")) == len(data["findings"])
+    names = [case.get("name") for case in root.iter("testcase") if case.find("failure") is not None]
+    assert "web-1 marker" in names
+
+
+def test_at_once_deletes_every_pod_before_waiting(fake_time):
+    cluster = FakeCluster(make_sts(policy="Parallel"))
+    result = run(cluster, fake_time, spec_of(disruptions=[{"type": "delete_pod", "at_once": True}]))
+    deletes = [i for i, c in enumerate(cluster.calls) if c[0] == "delete"]
+    assert len(deletes) == 2 and deletes[1] == deletes[0] + 1  # no LIST between: deleted together
+    assert result["steps"][1]["pods"] == ["web-0", "web-1"] and result["passed"]
