@@ -77,8 +77,9 @@ def test_immutable_change_fails_with_the_list(monkeypatch):
 
 def test_recreate_in_check_mode_touches_nothing(monkeypatch):
     client = FakeClient([LIVE])
-    outcome, dummy = run(monkeypatch, dict(ARGS, service_name="web2", on_immutable_change="recreate",
-                                       _ansible_check_mode=True, _ansible_diff=True), client)
+    args = dict(ARGS, service_name="web2", on_immutable_change="recreate", _ansible_check_mode=True,
+                _ansible_diff=True)
+    outcome, dummy = run(monkeypatch, args, client)
     assert outcome.failed is False
     assert outcome.result["action"] == "recreate"
     assert outcome.result["diff"]["after"]["spec"]["serviceName"] == "web2"
