@@ -21,8 +21,11 @@ export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS_ROOT)
 
 include tests/cluster/cluster.mk
 
+# The molecule scenario runs with the integration targets once it exists.
+MOLECULE_IF_PRESENT := $(if $(wildcard molecule/default/molecule.yml),molecule)
+
 .PHONY: help deps collection sanity lint unit integration integration-host integration-testbed \
-        test demo build changelog clean
+        molecule test demo build changelog clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-22s %s\n", $$1, $$2}'
@@ -52,9 +55,15 @@ integration-testbed: collection ## Integration targets against the running local
 	cd $(COLLECTION) && ansible-test integration --color --python $(PYTHON_VERSION) --allow-destructive --allow-root testbed
 
 integration: ## Bring the test bed up (and down again if this run started it) around every integration target
-	tests/bin/with-testbed $(MAKE) --no-print-directory integration-host integration-testbed
+	tests/bin/with-testbed $(MAKE) --no-print-directory integration-host integration-testbed $(MOLECULE_IF_PRESENT)
 
-test: sanity lint unit integration ## Everything CI runs: sanity, lint, unit, integration on the real test bed
+molecule: collection ## molecule test (converge, idempotence, side effect, verify) on the running test bed
+	tests/bin/molecule-test
+
+test: sanity lint unit integration ## Everything CI runs: sanity, lint, unit, integration (with molecule) on the real test bed
+
+demo: collection ## Bring the test bed up and run playbooks/site.yml on it; prints the verification table
+	tests/bin/demo
 
 build: collection ## Build the collection tarball into .build/
 	cd $(COLLECTION) && ansible-galaxy collection build --force --output-path $(BUILD)
