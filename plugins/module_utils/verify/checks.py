@@ -61,7 +61,8 @@ def check_replica(step, target, record, baseline=None, expected_marker=None, old
     expected_claim = record.get("expected_claim")
     if expected_claim is None:
         add("claim", False, "volume %s from a volumeClaimTemplate (a claim <template>-%s)" % (target["volume"], name),
-            "a %s volume: its data lives and dies with the pod" % (record.get("volume_source") or target["volume_source"]))
+            "%s volume %s (its data lives and dies with the pod)" % (
+                record.get("volume_source") or target["volume_source"], target["volume"]))
     else:
         add("claim", record.get("claim") == expected_claim, "claim %s" % expected_claim,
             "claim %s" % _show(record.get("claim")) if record.get("claim") else

@@ -66,7 +66,7 @@ def test_exec_error_replaces_hostname_and_marker_checks():
 def test_volume_without_claim_fails_the_claim_check():
     results = checks.check_replica("s", TARGET, record(expected_claim=None, claim=None, volume_source="emptyDir"))
     assert failed(results) == [("claim", "volume www from a volumeClaimTemplate (a claim <template>-web-0)",
-                                "a emptyDir volume: its data lives and dies with the pod")]
+                                "emptyDir volume www (its data lives and dies with the pod)")]
 
 
 def test_ordinals_must_be_the_same_set():
