@@ -30,11 +30,11 @@ description:
     each pod and why) unless O(wait_for_ready=true). Restores the replica count it found, also when a step
     fails, and reports that in RV(replicas).
   - Replicas are observed, written and checked concurrently (O(workers) threads). Pods are deleted together
-    only with O(disruptions[].at_once) on a StatefulSet whose C(podManagementPolicy) is C(Parallel).
+    only with C(at_once) (see O(disruptions)) on a StatefulSet whose C(podManagementPolicy) is C(Parallel).
   - Any failed check fails the task; the message names the replica, the check, what was expected and what was
     seen. The result table per replica and step is returned, and written as JSON and JUnit XML to O(report_dir).
 author:
-  - stateful.nfs contributors
+  - stateful.nfs contributors (@stateful-nfs)
 options:
   statefulset:
     description:
@@ -160,6 +160,7 @@ attributes:
     support: full
     description: Shows the marker files before and after the run (with O(cleanup=true) they are the same).
   platform:
+    support: full
     platforms: kubernetes
     description: Talks to the Kubernetes API, and runs commands in the pods through the exec subresource.
 notes:

@@ -59,8 +59,8 @@ def recreation_problems(target, pods, old_uids, ordinals=None, revision=None):
         elif name in old_uids and meta.get("uid") == old_uids[name]:
             problems.append((name, "not deleted yet (still uid %s)" % meta.get("uid")))
         elif revision and (meta.get("labels") or {}).get(REVISION_LABEL) != revision:
-            problems.append((name, "runs revision %s, not %s yet" % ((meta.get("labels") or {}).get(REVISION_LABEL),
-                                                                      revision)))
+            running = (meta.get("labels") or {}).get(REVISION_LABEL)
+            problems.append((name, "runs revision %s, not %s yet" % (running, revision)))
         elif not is_ready(pod):
             problems.append((name, "not Ready: %s" % " ".join((waiters.pod_not_ready_reason(pod) or "").split())))
     return problems

@@ -156,12 +156,12 @@ def _container(sts_name, template, wanted):
 
 
 def _volume_source(template, volume_name):
-    """('persistentVolumeClaim'|'emptyDir'|..., details) of a pod template volume."""
+    """'persistentVolumeClaim', 'emptyDir', ... of a pod template volume (None when there is none of that name)."""
     for volume in ((template.get("spec") or {}).get("volumes")) or []:
         if volume.get("name") == volume_name:
             kinds = [key for key in volume if key != "name"]
-            return kinds[0] if kinds else "unknown", volume
-    return None, None
+            return kinds[0] if kinds else "unknown"
+    return None
 
 
 def find_mount(spec, sts_name, container, claim_templates):
@@ -201,7 +201,7 @@ def target_from(sts, spec):
     container = _container(name, template, spec["container"])
     claim_templates = [t["metadata"]["name"] for t in sts_spec.get("volumeClaimTemplates") or []]
     volume, mount_path = find_mount(spec, name, container, claim_templates)
-    source, _ = _volume_source(template, volume)
+    source = _volume_source(template, volume)
     replicas = sts_spec.get("replicas") if sts_spec.get("replicas") is not None else 1
     start = (sts_spec.get("ordinals") or {}).get("start") or 0
     strategy = sts_spec.get("updateStrategy") or {}

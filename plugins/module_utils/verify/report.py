@@ -101,8 +101,9 @@ def _cell(row, key):
         return "ok" if not failed else "FAIL(%s)" % ",".join(failed)
     if key == "marker":
         state = (row.get("checks") or {}).get("marker")
-        return "none" if row.get("marker") is None else ("intact" if state == "pass" else
-                                                          "changed" if state == "fail" else "present")
+        if row.get("marker") is None:
+            return "none"
+        return {"pass": "intact", "fail": "changed"}.get(state, "present")
     value = row.get(key)
     if key == "uid" and value:
         return value[:8]
@@ -111,8 +112,8 @@ def _cell(row, key):
 
 def to_table(report):
     """The result table as aligned text: one line per replica and step."""
-    header = [title for _, title in TABLE_COLUMNS]
-    lines = [[_cell(row, key) for key, _ in TABLE_COLUMNS] for row in report["table"]]
+    header = [column[1] for column in TABLE_COLUMNS]
+    lines = [[_cell(row, column[0]) for column in TABLE_COLUMNS] for row in report["table"]]
     widths = [max(len(cells[i]) for cells in [header] + lines) for i in range(len(header))]
     out = ["  ".join(cell.ljust(widths[i]) for i, cell in enumerate(cells)).rstrip() for cells in [header] + lines]
     steps = ["%s: %ss%s" % (s["name"], s.get("duration_seconds"), " (%s)" % s["error"] if s.get("error") else "")

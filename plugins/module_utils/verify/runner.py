@@ -306,8 +306,8 @@ def execute(run_, steps):
         baseline = first
     run_.results.extend(baseline_results)
     run_.check_step(BASELINE, baseline, {}, {})
-    run_.step_reports.append({"name": BASELINE, "type": "markers", "pods": [r["pod"] for r in baseline.values()
-                                                                          if not r.get("extra")],
+    pods = [record["pod"] for record in baseline.values() if not record.get("extra")]
+    run_.step_reports.append({"name": BASELINE, "type": "markers", "pods": pods,
                               "started": None, "duration_seconds": None, "error": None,
                               "notes": ["markers %s" % ("written" if spec["marker"]["write"] else "read")]})
     current = baseline

@@ -41,7 +41,7 @@ def test_recreated_means_a_new_uid_and_ready(setup):
 
 
 def test_terminating_and_revision(setup):
-    _, target, pods = setup
+    target, pods = setup[1:]
     pods[1]["metadata"]["deletionTimestamp"] = "now"
     assert disruptions.recreation_problems(target, pods, {})[0][1].startswith("terminating")
     del pods[1]["metadata"]["deletionTimestamp"]
@@ -50,7 +50,7 @@ def test_terminating_and_revision(setup):
 
 
 def test_gone_problems(setup):
-    _, target, pods = setup
+    target, pods = setup[1:]
     assert disruptions.gone_problems(target, pods, [1]) == [("web-1", "still exists (uid %s)"
                                                              % pods[1]["metadata"]["uid"])]
     assert disruptions.gone_problems(target, {0: pods[0]}, [1]) == []

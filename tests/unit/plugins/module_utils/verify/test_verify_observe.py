@@ -64,7 +64,7 @@ def test_the_shell_scripts_write_read_and_remove_a_marker(tmp_path, content):
         return subprocess.run(command, capture_output=True, text=True, check=True).stdout
 
     assert sh(observe.write_command(target, content)) == content
-    probe = sh(observe.probe_command(target)).replace(subprocess.run(["hostname"], capture_output=True, text=True)
+    probe = sh(observe.probe_command(target)).replace(subprocess.run(["hostname"], capture_output=True, text=True, check=True)
                                                       .stdout.strip(), "HOST", 1)
     assert observe.parse_probe(probe) == ("HOST", content)
     assert not (tmp_path / "sub" / "marker.tmp").exists()

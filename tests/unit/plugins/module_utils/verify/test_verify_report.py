@@ -33,8 +33,8 @@ def test_build_summarizes_and_lists_findings_with_messages():
     data = build(restored={"original": 2, "found_at_end": 2, "restored": False})
     assert data["passed"] is False and data["statefulset"] == "ns/web"
     assert data["summary"] == {"checks": 3, "failed": 1, "steps": 1, "replicas": 2}
-    assert data["findings"] == [dict(RESULTS[1], message="web-0 after delete_pod[web-0]: marker: expected "
-                                                           "'t' in /data/m, saw no marker file")]
+    expected = "web-0 after delete_pod[web-0]: marker: expected 't' in /data/m, saw no marker file"
+    assert data["findings"] == [dict(RESULTS[1], message=expected)]
     assert data["target"]["marker_file"] == "/data/m" and "namespace" not in data["target"]
     assert json.loads(report.to_json(data)) == data
 
