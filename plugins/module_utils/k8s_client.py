@@ -169,17 +169,27 @@ class K8sClient(object):
 
     def _call(self, method, path, query=None, body=None, content_type="application/json"):
         headers = {"Accept": "application/json", "Content-Type": content_type}
-        response = self.api_client.call_api(
-            path,
-            method,
-            query_params=[(k, v) for k, v in (query or {}).items() if v is not None],
-            header_params=headers,
-            body=body,
-            auth_settings=["BearerToken"],
-            _preload_content=False,
-            _return_http_data_only=True,
-        )
-        data = response.data
+        query_params = [(k, v) for k, v in (query or {}).items() if v is not None]
+        if hasattr(self.api_client, "param_serialize"):
+            # kubernetes >= 35 (the newer generated client): serialize, send, and raise for non-2xx ourselves.
+            request = self.api_client.param_serialize(method, path, query_params=query_params, header_params=headers,
+                                                      body=body, auth_settings=["BearerToken"])
+            response = self.api_client.call_api(*request)
+            data = response.read()
+            if not 200 <= response.status <= 299:
+                raise ApiException(http_resp=response)
+        else:
+            response = self.api_client.call_api(
+                path,
+                method,
+                query_params=query_params,
+                header_params=headers,
+                body=body,
+                auth_settings=["BearerToken"],
+                _preload_content=False,
+                _return_http_data_only=True,
+            )
+            data = response.data
         return json.loads(data) if data else None
 
     def _checked(self, action, kind, name, namespace, method, path, **kwargs):
