@@ -34,14 +34,19 @@ description:
     world-writable directory is refused unless O(allow_insecure=true), and then reported as a warning.
   - Every input problem is reported before anything is touched, naming the field, the value and the fix.
 author:
-  - stateful.nfs contributors
+  - stateful.nfs contributors (@stateful-nfs)
 attributes:
   check_mode:
     support: full
-    description: Can run in check_mode and return changed status prediction without modifying target. Nothing is touched, including directories.
+    description:
+      - Can run in check_mode and return changed status prediction without modifying target.
+      - Nothing is touched, including directories.
   diff_mode:
     support: full
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode. The diff shows the exports file (and the ganesha main configuration) before and after, and each directory whose owner, group or mode changes.
+    description:
+      - Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
+      - The diff shows the exports file (and the ganesha main configuration) before and after, with headers
+        naming them, and each directory whose owner, group or mode changes.
   platform:
     platforms: posix
     description: Target OS/families that can be operated against.

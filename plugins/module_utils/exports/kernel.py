@@ -97,7 +97,7 @@ def _decode_octal(path):
 def parse_client(token):
     """'host(opt,opt)' -> (host, [opts]); a bare host has no options."""
     if "(" in token and token.endswith(")"):
-        host, _, rest = token.partition("(")
+        host, _sep, rest = token.partition("(")
         return host, [option for option in rest[:-1].split(",") if option]
     return token, []
 

@@ -76,35 +76,35 @@ def args(tmp_path):
 
 
 def test_present_then_idempotent(run, args):
-    failed, result, commands, _ = run(args)
+    failed, result, commands, _warns = run(args)
     assert not failed and result["changed"] and result["reloaded"]
     assert commands == [["/usr/sbin/exportfs", "-ra"]]
     assert result["file"] == os.path.join(args["exports_dir"], "web.exports")
     assert result["entries"] == ["%s 10.0.0.0/24(rw,sync,no_subtree_check,root_squash)" % args["path"]]
     assert "diff" not in result
-    failed, again, commands, _ = run(args)
+    failed, again, commands, _warns = run(args)
     assert not failed and again["changed"] is False and commands == []
 
 
 def test_check_mode_with_diff_touches_nothing(run, args):
-    failed, result, commands, _ = run(args, check_mode=True, diff=True)
+    failed, result, commands, _warns = run(args, check_mode=True, diff=True)
     assert not failed and result["changed"] and commands == []
     assert not os.path.exists(args["path"]) and not os.path.exists(args["exports_dir"])
     assert result["diff"][0]["after_header"] == result["file"]
 
 
 def test_argument_spec_rejects_path_with_exports(run, args):
-    failed, result, _, _ = run(dict(args, exports=[dict(path="/srv/x")]))
+    failed, result, _cmds, _warns = run(dict(args, exports=[dict(path="/srv/x")]))
     assert failed and "mutually exclusive" in result["msg"]
 
 
 def test_suboptions_are_validated(run, args):
-    failed, result, _, _ = run(dict(args, clients=[dict(options=["rw"])]))
+    failed, result, _cmds, _warns = run(dict(args, clients=[dict(options=["rw"])]))
     assert failed and "host" in result["msg"]
 
 
 def test_bad_input_names_field_value_and_fix_before_touching(run, args):
-    failed, result, commands, _ = run(dict(args, clients=[dict(host="h", options=["rw", "bogus"])], mode=750))
+    failed, result, commands, _warns = run(dict(args, clients=[dict(host="h", options=["rw", "bogus"])], mode=750))
     assert failed and commands == []
     assert "clients[0].options='bogus'" in result["msg"] and "use one of:" in result["msg"]
     assert "mode=750" in result["msg"] and "quote it" in result["msg"]
@@ -112,8 +112,8 @@ def test_bad_input_names_field_value_and_fix_before_touching(run, args):
 
 
 def test_exportfs_failure_is_reported_with_its_message(run, args):
-    failed, result, commands, _ = run(args, answers=[(1, "", "exportfs: web.exports:2: unknown keyword \"x\""),
-                                                     (0, "", "")])
+    rejection = (1, "", "exportfs: web.exports:2: unknown keyword \"x\"")
+    failed, result, commands, _warns = run(args, answers=[rejection, (0, "", "")])
     assert failed and "unknown keyword" in result["msg"] and result["rolled_back"] is True
     assert not os.path.exists(os.path.join(args["exports_dir"], "web.exports"))
     assert len(commands) == 2
@@ -121,9 +121,9 @@ def test_exportfs_failure_is_reported_with_its_message(run, args):
 
 def test_insecure_needs_allow_insecure_and_then_warns(run, args):
     star = dict(args, clients=[dict(host="*")])
-    failed, result, _, _ = run(star)
+    failed, result, _cmds, _warns = run(star)
     assert failed and "clients[0].host='*'" in result["msg"] and "allow_insecure" in result["msg"]
-    failed, result, _, warnings = run(dict(star, allow_insecure=True))
+    failed, result, _cmds, warnings = run(dict(star, allow_insecure=True))
     assert not failed and len(warnings) == 1 and args["path"] in warnings[0]
 
 
@@ -131,13 +131,13 @@ def test_list_form_inherits_clients(run, args, tmp_path):
     many = dict(args)
     many.pop("path")
     many["exports"] = [dict(path=str(tmp_path / "data" / str(index))) for index in range(5)]
-    failed, result, commands, _ = run(many)
+    failed, result, commands, _warns = run(many)
     assert not failed and len(result["exports"]) == 5 and len(commands) == 1
     assert all("10.0.0.0/24(rw" in entry for entry in result["entries"])
 
 
 def test_kernel_backend_refuses_reload_command(run, args):
-    failed, result, _, _ = run(dict(args, reload_command=["true"]))
+    failed, result, _cmds, _warns = run(dict(args, reload_command=["true"]))
     assert failed and "reload_command" in result["msg"]
 
 
@@ -148,5 +148,5 @@ def test_ganesha_backend(run, args, tmp_path):
     assert not failed and result["changed"] and result["exports"][0]["export_id"] == 1
     assert result["main_config_changed"] and commands == [] and "not reloaded" in warnings[0]
     assert result["file"].endswith("/g/exports.d/web.conf")
-    failed, again, _, _ = run(ganesha)
+    failed, again, _cmds, _warns = run(ganesha)
     assert not failed and not again["changed"]

@@ -94,12 +94,12 @@ def test_existing_ids_are_kept_and_new_ones_take_the_lowest_free_never_zero():
 
 
 def test_ids_stay_stable_when_an_earlier_export_is_removed():
-    text, _, first = ganesha.desired_text(None, [export("/srv/a"), export("/srv/b")], SETTINGS, set())
+    text, _blocks, first = ganesha.desired_text(None, [export("/srv/a"), export("/srv/b")], SETTINGS, set())
     assert first == {"/srv/a": 1, "/srv/b": 2}
-    text2, _, second = ganesha.desired_text(text, [export("/srv/a", state="absent"), export("/srv/b")],
-                                            SETTINGS, ganesha.ids_in(text))
+    step = [export("/srv/a", state="absent"), export("/srv/b")]
+    text2, _blocks, second = ganesha.desired_text(text, step, SETTINGS, ganesha.ids_in(text))
     assert second == {"/srv/b": 2}
-    _, _, third = ganesha.desired_text(text2, [export("/srv/c")], SETTINGS, ganesha.ids_in(text2))
+    _text, _blocks, third = ganesha.desired_text(text2, [export("/srv/c")], SETTINGS, ganesha.ids_in(text2))
     assert third == {"/srv/c": 1}
 
 
@@ -111,23 +111,23 @@ def test_merge_keeps_unrelated_blocks_and_comments_and_keeps_the_id():
     text, blocks, ids = ganesha.desired_text(HAND_WRITTEN, [export("/srv/a"), export("/srv/new")], SETTINGS,
                                              ganesha.ids_in(HAND_WRITTEN))
     assert ids == {"/srv/a": 12, "/srv/new": 1}
-    assert text.startswith(HAND_WRITTEN.split("\nEXPORT {")[0])  # comment + other block verbatim
+    assert text.startswith(HAND_WRITTEN.split("\nEXPORT {", maxsplit=1)[0])  # comment + other block verbatim
     assert "# keep me" in text and blocks["/srv/a"] in text and blocks["/srv/new"] in text
-    again, _, _ = ganesha.desired_text(text, [export("/srv/a"), export("/srv/new")], SETTINGS, ganesha.ids_in(text))
+    again, _blocks, _ids = ganesha.desired_text(text, [export("/srv/a"), export("/srv/new")], SETTINGS, ganesha.ids_in(text))
     assert again == text
 
 
 def test_removing_a_block_leaves_the_rest_and_the_last_removal_removes_the_file():
-    text, _, _ = ganesha.desired_text(None, [export("/srv/a"), export("/srv/b")], SETTINGS, set())
-    less, _, _ = ganesha.desired_text(text, [export("/srv/a", state="absent")], SETTINGS, set())
-    assert [p for p, _ in ganesha.exports_in(less)] == ["/srv/b"]
+    text, _blocks, _ids = ganesha.desired_text(None, [export("/srv/a"), export("/srv/b")], SETTINGS, set())
+    less, _blocks, _ids = ganesha.desired_text(text, [export("/srv/a", state="absent")], SETTINGS, set())
+    assert [pair[0] for pair in ganesha.exports_in(less)] == ["/srv/b"]
     assert "\n\n" not in less
     assert ganesha.desired_text(less, [export("/srv/b", state="absent")], SETTINGS, set())[0] is None
 
 
 def test_changed_paths():
-    text, _, _ = ganesha.desired_text(None, [export("/srv/a")], SETTINGS, set())
-    changed, _, _ = ganesha.desired_text(text, [export("/srv/a", options=["ro"])], SETTINGS, set())
+    text, _blocks, _ids = ganesha.desired_text(None, [export("/srv/a")], SETTINGS, set())
+    changed, _blocks, _ids = ganesha.desired_text(text, [export("/srv/a", options=["ro"])], SETTINGS, set())
     assert ganesha.changed_paths(text, changed) == set(["/srv/a"])
     assert ganesha.changed_paths(text, text) == set()
 

@@ -50,21 +50,21 @@ def test_merge_replaces_in_place_keeps_others_and_appends_new():
 
 
 def test_unchanged_input_gives_the_same_text_object():
-    text, _ = kernel.desired_text(EXISTING, [export("/srv/a")])
-    again, _ = kernel.desired_text(text, [export("/srv/a")])
+    text, _entries = kernel.desired_text(EXISTING, [export("/srv/a")])
+    again, _entries = kernel.desired_text(text, [export("/srv/a")])
     assert again == text
 
 
 def test_absent_drops_only_that_path_and_duplicates_collapse():
-    text, _ = kernel.desired_text(EXISTING + "/srv/a dup(rw)\n", [export("/srv/a", state="absent")])
+    text, _entries = kernel.desired_text(EXISTING + "/srv/a dup(rw)\n", [export("/srv/a", state="absent")])
     assert "/srv/a" not in kernel.entry_paths(text)
     assert "/srv/other" in kernel.entry_paths(text) and "# hand-written comment" in text
 
 
 def test_new_file_gets_a_header_and_removing_the_last_entry_removes_the_file():
-    text, _ = kernel.desired_text(None, [export("/srv/a")])
+    text, _entries = kernel.desired_text(None, [export("/srv/a")])
     assert text.startswith(kernel.HEADER) and kernel.entry_paths(text) == ["/srv/a"]
-    gone, _ = kernel.desired_text(text, [export("/srv/a", state="absent")])
+    gone, _entries = kernel.desired_text(text, [export("/srv/a", state="absent")])
     assert gone is None
 
 
@@ -73,6 +73,6 @@ def test_absent_on_missing_file_stays_missing():
 
 
 def test_changed_paths_names_only_what_differs():
-    after, _ = kernel.desired_text(EXISTING, [export("/srv/a"), export("/srv/new")])
+    after, _entries = kernel.desired_text(EXISTING, [export("/srv/a"), export("/srv/new")])
     assert kernel.changed_paths(EXISTING, after) == set(["/srv/a", "/srv/new"])
     assert kernel.changed_paths(after, after) == set()
