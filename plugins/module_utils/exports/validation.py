@@ -234,7 +234,7 @@ def everyone(host):
 
 
 def security_review(exports, mode_of_existing=None):
-    """Risks per export: [(export, field, value, risk)]. Only exports with state present are reviewed."""
+    """Risks per export: [(export, field, value, risk, fix)]. Only exports with state present are reviewed."""
     risks = []
     for export in exports:
         if not export.present:
@@ -243,29 +243,31 @@ def security_review(exports, mode_of_existing=None):
             here = "%s[%d]" % (export.where("clients"), index)
             if everyone(client.host):
                 risks.append((export, here + ".host", client.host,
-                              "client %s lets every host on the network mount %s" % (client.host, export.path)))
+                              "client %s lets every host on the network mount %s" % (client.host, export.path),
+                              "list only the hosts or networks that mount it, e.g. 10.0.1.0/24"))
             if "rw" in client.options and "no_root_squash" in client.options:
                 risks.append((export, here + ".options", ",".join(client.options),
-                              "rw with no_root_squash gives root on %s root on %s" % (client.host, export.path)))
+                              "rw with no_root_squash gives root on %s root on %s" % (client.host, export.path),
+                              "drop no_root_squash (root_squash is the default) or export it ro"))
         mode = export.mode
         if mode is None and mode_of_existing is not None:
             mode = mode_of_existing(export.path)
         if mode is not None and mode_bits(mode) & 0o002:
             risks.append((export, export.where("mode"), mode,
-                          "directory %s is world-writable" % export.path))
+                          "directory %s is world-writable" % export.path,
+                          "use a mode without write for others, e.g. \"0770\" or \"0750\""))
     return risks
 
 
 def enforce_security(exports, mode_of_existing=None):
     """Raise ValidationError for risks without allow_insecure; return warnings for the allowed ones."""
     problems, warnings = [], []
-    for export, field, value, risk in security_review(exports, mode_of_existing):
+    for export, field, value, risk, fix in security_review(exports, mode_of_existing):
         if export.allow_insecure:
             warnings.append("export %s is insecure: %s (allowed by allow_insecure)" % (export.path, risk))
         else:
-            problems.append(str(SpecError(field, value, risk,
-                                          "restrict it (clients to your node network, root_squash, mode like \"0750\") "
-                                          "or set %s: true to accept the risk" % export.where("allow_insecure"))))
+            problems.append(str(SpecError(field, value, risk, "%s, or set %s: true to accept the risk"
+                                          % (fix, export.where("allow_insecure")))))
     if problems:
         raise ValidationError("; ".join(problems))
     return warnings

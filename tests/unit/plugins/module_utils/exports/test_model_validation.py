@@ -211,6 +211,7 @@ def test_insecure_exports_are_refused_naming_field_and_fix():
     assert "clients[0].host='*'" in message
     assert "no_root_squash" in message and "mode='0777'" in message
     assert message.count("allow_insecure: true") == 3
+    assert "list only the hosts" in message and "drop no_root_squash" in message and "without write for others" in message
 
 
 def test_ro_with_no_root_squash_is_not_a_risk():
