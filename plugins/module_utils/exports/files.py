@@ -11,6 +11,7 @@ __metaclass__ = type
 import contextlib
 import errno
 import fcntl
+import io
 import os
 import tempfile
 
@@ -18,7 +19,7 @@ import tempfile
 def read_text(path):
     """The file's text, or None when it does not exist."""
     try:
-        with open(path, "r") as handle:
+        with io.open(path, "r", encoding="utf-8", errors="surrogateescape", newline="") as handle:
             return handle.read()
     except IOError as exc:
         if exc.errno == errno.ENOENT:
@@ -32,7 +33,7 @@ def atomic_write(path, text, mode=0o644):
     # The temporary name ends in .tmp so that neither exportfs (*.exports) nor a %dir include picks it up.
     handle, temp = tempfile.mkstemp(dir=directory, prefix=".%s." % os.path.basename(path), suffix=".tmp")
     try:
-        with os.fdopen(handle, "w") as out:
+        with io.open(handle, "w", encoding="utf-8", errors="surrogateescape", newline="") as out:
             out.write(text)
             out.flush()
             os.fsync(out.fileno())

@@ -262,3 +262,14 @@ def test_ganesha_last_removal_drops_file_and_include(tree):
     result = apply.run([export(tree / "data" / "a", state="absent")], settings, FakeHost())
     assert result["changed"] and not os.path.exists(settings.exports_file)
     assert "%include" not in read(tree / "ganesha" / "ganesha.conf")
+
+
+def test_foreign_bytes_and_crlf_in_a_kept_line_survive_a_rewrite(tree):
+    settings = kernel_settings(tree)
+    os.makedirs(settings.exports_dir)
+    with open(settings.exports_file, "wb") as handle:
+        handle.write(b"# caf\xe9 in latin-1\r\n/srv/other h(ro)\r\n")
+    apply.run([export(tree / "data" / "a")], settings, FakeHost())
+    with open(settings.exports_file, "rb") as handle:
+        raw = handle.read()
+    assert raw.startswith(b"# caf\xe9 in latin-1\r\n/srv/other h(ro)\r\n")
