@@ -253,6 +253,9 @@ def _write_and_apply(state, settings, host, result):
         return _sighup(settings, host, result)
     rc, out, err = host.run_command(command)
     if rc == 0:
+        # exportfs accepts some entries with a complaint (for example an ambiguous option); pass it on.
+        result["warnings"].extend("%s: %s" % (" ".join(command), line.strip())
+                                  for line in (err or "").splitlines() if line.strip())
         return True
     state.restore()
     restored = ("the previous %s was restored" % settings.exports_file if state.before is not None

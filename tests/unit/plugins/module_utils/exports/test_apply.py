@@ -273,3 +273,9 @@ def test_foreign_bytes_and_crlf_in_a_kept_line_survive_a_rewrite(tree):
     with open(settings.exports_file, "rb") as handle:
         raw = handle.read()
     assert raw.startswith(b"# caf\xe9 in latin-1\r\n/srv/other h(ro)\r\n")
+
+
+def test_exportfs_complaints_on_success_become_warnings(tree):
+    host = FakeHost(answers=[(0, "", "exportfs: /srv/x requires fsid= for NFS export\n")])
+    result = apply.run([export(tree / "data" / "a")], kernel_settings(tree), host)
+    assert result["reloaded"] and result["warnings"] == ["/usr/sbin/exportfs -ra: exportfs: /srv/x requires fsid= for NFS export"]
