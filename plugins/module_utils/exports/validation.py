@@ -61,7 +61,7 @@ def check_path(path, field):
     if not isinstance(path, str) or not path:
         raise SpecError(field, path, "a path is required", "set it to an absolute directory path like /srv/nfs/data")
     if not path.startswith("/"):
-        raise SpecError(field, path, "the path is not absolute", "use an absolute path like /srv/nfs/%s" % path)
+        raise SpecError(field, path, "the path is not absolute", "start it with /, e.g. /%s" % path)
     normal = posixpath.normpath(path)
     if normal.startswith("//"):
         normal = "/" + normal.lstrip("/")
