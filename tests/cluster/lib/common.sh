@@ -89,11 +89,25 @@ pid_alive() { local p; p="$(cat "$RUN_DIR/$1.pid" 2>/dev/null)" || return 1; [[ 
 # start_daemon NAME COMMAND...: start COMMAND in its own session, log to
 # $LOG_DIR/NAME.log, remember its pid in $RUN_DIR/NAME.pid. No-op if running.
 # Sets STARTED_ANY=1 when it starts something.
+# A running daemon whose command line or config files (DAEMON_FILES[NAME])
+# changed since it was started is restarted, so edits to the scripts apply.
 STARTED_ANY=0
+declare -A DAEMON_FILES=()
+daemon_fingerprint() { # NAME COMMAND...
+  local name="$1"; shift
+  { printf '%s\n' "$@"; local f; for f in ${DAEMON_FILES[$name]:-}; do cat "$f" 2>/dev/null; done; } | sha256sum | cut -c1-16
+}
 start_daemon() {
   local name="$1"; shift
-  if pid_alive "$name"; then return 0; fi
+  local fp; fp="$(daemon_fingerprint "$name" "$@")"
+  if pid_alive "$name"; then
+    if [[ ! -e "$RUN_DIR/$name.fingerprint" ]]; then echo "$fp" > "$RUN_DIR/$name.fingerprint"; fi
+    [[ "$(cat "$RUN_DIR/$name.fingerprint")" == "$fp" ]] && return 0
+    log "$name: command line or configuration changed, restarting"
+    stop_daemon "$name" 30
+  fi
   mkdir -p "$RUN_DIR" "$LOG_DIR"
+  echo "$fp" > "$RUN_DIR/$name.fingerprint"
   log "starting $name"
   printf '\n===== %s starting %s =====\n' "$(date -Is)" "$name" >> "$LOG_DIR/$name.log"
   setsid "$@" >> "$LOG_DIR/$name.log" 2>&1 < /dev/null &
@@ -110,9 +124,9 @@ stop_daemon() {
     kill -TERM "$pid" 2>/dev/null || true
     local end=$((SECONDS + t))
     while kill -0 "$pid" 2>/dev/null && (( SECONDS < end )); do sleep 0.5; done
-    kill -0 "$pid" 2>/dev/null && { kill -KILL "$pid" 2>/dev/null || true; sleep 0.5; }
+    if kill -0 "$pid" 2>/dev/null; then kill -KILL "$pid" 2>/dev/null || true; sleep 0.5; fi
   fi
-  rm -f "$RUN_DIR/$name.pid"
+  rm -f "$RUN_DIR/$name.pid" "$RUN_DIR/$name.fingerprint"
 }
 
 kubectl_admin() { "$KUBECTL" --kubeconfig "$KUBECONFIG_ADMIN" "$@"; }
