@@ -9,19 +9,19 @@ This helper keeps the part that matters for the tests honest and fakes the rest:
    denies this client fails exactly like mount.nfs: "access denied by server",
    exit status 32.
 2. It bind-mounts the export's backing directory (looked up in the test bed's
-   ganesha EXPORT blocks: Path or Pseudo equal to PATH) onto the target.
+   ganesha EXPORT blocks: Path or Pseudo equal to PATH, in ganesha.conf and every
+   file it %includes) onto the target.
 
 Limitation: after step 1 the data path is a bind mount, not NFS: squashing and
 the server's permission checks do not apply to the pod's I/O.
 Usage (as called by mount(8)): mount.nfs SERVER:/PATH TARGET [-sfnvrw] [-o OPTS]
 """
-import glob
 import os
 import re
 import subprocess
 import sys
 
-EXPORTS_DIR = "@GANESHA_EXPORTS_DIR@"
+GANESHA_CONFIG = "@GANESHA_CONFIG@"
 PROG = os.path.basename(sys.argv[0])
 MNT_EX_FAIL = 32
 
@@ -49,11 +49,25 @@ def parse_args(argv):
     return source, target, opts
 
 
+def config_texts(path, seen=None):
+    """The text of a ganesha config file and, recursively, of the files it %includes."""
+    seen = set() if seen is None else seen
+    if path in seen:
+        return
+    seen.add(path)
+    try:
+        with open(path) as fh:
+            text = fh.read()
+    except OSError:
+        return
+    yield text
+    for inc in re.findall(r'^\s*%include\s+"?([^"\s]+)"?', text, re.M):
+        yield from config_texts(inc, seen)
+
+
 def backing_dir(path):
     norm = os.path.normpath(path)
-    for f in sorted(glob.glob(os.path.join(EXPORTS_DIR, "*.conf"))):
-        with open(f) as fh:
-            text = fh.read()
+    for text in config_texts(GANESHA_CONFIG):
         for block in re.findall(r"EXPORT\s*\{(.*?)\n\}", text, re.S):
             p = re.search(r'^\s*Path\s*=\s*"?([^";]+)"?\s*;', block, re.M)
             ps = re.search(r'^\s*Pseudo\s*=\s*"?([^";]+)"?\s*;', block, re.M)
