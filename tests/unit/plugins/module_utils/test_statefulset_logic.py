@@ -32,72 +32,204 @@ def params(**overrides):
     return base
 
 
-# What the API server stores for build_statefulset(params()) after a server-side apply by stateful.nfs:
-# every default the apiserver fills in (pod template, updateStrategy partition, revisionHistoryLimit,
-# claim template apiVersion/kind/volumeMode/status, creationTimestamp: null) and the managedFields entry.
+# Captured from the test bed's v1.36.3 API server (kubectl get -o json --show-managed-fields) after
+# stateful.nfs.statefulset applied params() in a scratch namespace (renamed to "demo" here). The spec
+# carries every default the server fills in (pod template, revisionHistoryLimit, claim template
+# apiVersion/kind/volumeMode/status); the status is the server's for a StatefulSet with 2 Ready replicas.
 LIVE = {
     "apiVersion": "apps/v1",
     "kind": "StatefulSet",
     "metadata": {
-        "name": "web", "namespace": "demo", "uid": "0b6f3c1e-8a34-4f43-9a55-3c1fe0b2d7a1",
-        "resourceVersion": "4711", "generation": 1, "creationTimestamp": "2026-11-22T12:00:00Z",
-        "labels": {"app.kubernetes.io/name": "web"},
-        "managedFields": [{
-            "manager": "stateful.nfs", "operation": "Apply", "apiVersion": "apps/v1",
-            "time": "2026-11-22T12:00:00Z", "fieldsType": "FieldsV1",
-            "fieldsV1": {
-                "f:metadata": {"f:labels": {"f:app.kubernetes.io/name": {}}},
-                "f:spec": {
-                    "f:persistentVolumeClaimRetentionPolicy": {"f:whenDeleted": {}, "f:whenScaled": {}},
-                    "f:podManagementPolicy": {}, "f:replicas": {},
-                    "f:selector": {}, "f:serviceName": {},
-                    "f:template": {
-                        "f:metadata": {"f:labels": {"f:app.kubernetes.io/name": {}}},
-                        "f:spec": {"f:containers": {'k:{"name":"web"}': {
-                            ".": {}, "f:args": {}, "f:command": {}, "f:image": {}, "f:imagePullPolicy": {},
-                            "f:name": {},
-                            "f:ports": {'k:{"containerPort":8080,"protocol":"TCP"}': {
-                                ".": {}, "f:containerPort": {}, "f:name": {}, "f:protocol": {}}},
-                            "f:volumeMounts": {'k:{"mountPath":"/data"}': {
-                                ".": {}, "f:mountPath": {}, "f:name": {}}}}}}},
-                    "f:updateStrategy": {"f:type": {}},
-                    "f:volumeClaimTemplates": {}}}}, {
-            "manager": "kube-controller-manager", "operation": "Update", "subresource": "status",
-            "apiVersion": "apps/v1", "fieldsType": "FieldsV1",
-            "fieldsV1": {"f:status": {"f:availableReplicas": {}, "f:replicas": {}}}}],
+        "creationTimestamp": "2026-11-22T12:12:45Z",
+        "generation": 1,
+        "labels": {
+            "app.kubernetes.io/name": "web"
+        },
+        "managedFields": [
+            {
+                "apiVersion": "apps/v1",
+                "fieldsType": "FieldsV1",
+                "fieldsV1": {
+                    "f:metadata": {
+                        "f:labels": {
+                            "f:app.kubernetes.io/name": {}
+                        }
+                    },
+                    "f:spec": {
+                        "f:persistentVolumeClaimRetentionPolicy": {
+                            "f:whenDeleted": {},
+                            "f:whenScaled": {}
+                        },
+                        "f:podManagementPolicy": {},
+                        "f:replicas": {},
+                        "f:selector": {},
+                        "f:serviceName": {},
+                        "f:template": {
+                            "f:metadata": {
+                                "f:labels": {
+                                    "f:app.kubernetes.io/name": {}
+                                }
+                            },
+                            "f:spec": {
+                                "f:containers": {
+                                    "k:{\"name\":\"web\"}": {
+                                        ".": {},
+                                        "f:args": {},
+                                        "f:command": {},
+                                        "f:image": {},
+                                        "f:imagePullPolicy": {},
+                                        "f:name": {},
+                                        "f:ports": {
+                                            "k:{\"containerPort\":8080,\"protocol\":\"TCP\"}": {
+                                                ".": {},
+                                                "f:containerPort": {},
+                                                "f:name": {},
+                                                "f:protocol": {}
+                                            }
+                                        },
+                                        "f:volumeMounts": {
+                                            "k:{\"mountPath\":\"/data\"}": {
+                                                ".": {},
+                                                "f:mountPath": {},
+                                                "f:name": {}
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                        },
+                        "f:updateStrategy": {
+                            "f:type": {}
+                        },
+                        "f:volumeClaimTemplates": {}
+                    }
+                },
+                "manager": "stateful.nfs",
+                "operation": "Apply",
+                "time": "2026-11-22T12:12:45Z"
+            },
+            {
+                "apiVersion": "apps/v1",
+                "fieldsType": "FieldsV1",
+                "fieldsV1": {
+                    "f:status": {
+                        "f:collisionCount": {},
+                        "f:currentReplicas": {},
+                        "f:currentRevision": {},
+                        "f:observedGeneration": {},
+                        "f:replicas": {},
+                        "f:updateRevision": {},
+                        "f:updatedReplicas": {}
+                    }
+                },
+                "manager": "kube-controller-manager",
+                "operation": "Update",
+                "subresource": "status",
+                "time": "2026-11-22T12:12:45Z"
+            }
+        ],
+        "name": "web",
+        "namespace": "demo",
+        "resourceVersion": "1873",
+        "uid": "ee90878c-d5ba-4160-af6c-ef4885680763"
     },
     "spec": {
-        "replicas": 2,
-        "selector": {"matchLabels": {"app.kubernetes.io/name": "web"}},
-        "template": {
-            "metadata": {"creationTimestamp": None, "labels": {"app.kubernetes.io/name": "web"}},
-            "spec": {
-                "containers": [{
-                    "name": "web", "image": "localhost/stateful-nfs/busybox:1.36",
-                    "command": ["sh", "-c"], "args": ["httpd -f -p 8080 -h /data"],
-                    "ports": [{"name": "http", "containerPort": 8080, "protocol": "TCP"}],
-                    "resources": {},
-                    "volumeMounts": [{"name": "www", "mountPath": "/data"}],
-                    "terminationMessagePath": "/dev/termination-log", "terminationMessagePolicy": "File",
-                    "imagePullPolicy": "IfNotPresent"}],
-                "restartPolicy": "Always", "terminationGracePeriodSeconds": 30, "dnsPolicy": "ClusterFirst",
-                "securityContext": {}, "schedulerName": "default-scheduler"}},
-        "volumeClaimTemplates": [{
-            "kind": "PersistentVolumeClaim", "apiVersion": "v1",
-            "metadata": {"name": "www", "creationTimestamp": None},
-            "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}},
-                     "storageClassName": "", "volumeMode": "Filesystem"},
-            "status": {"phase": "Pending"}}],
-        "serviceName": "web",
+        "persistentVolumeClaimRetentionPolicy": {
+            "whenDeleted": "Retain",
+            "whenScaled": "Retain"
+        },
         "podManagementPolicy": "OrderedReady",
-        "updateStrategy": {"type": "RollingUpdate", "rollingUpdate": {"partition": 0}},
+        "replicas": 2,
         "revisionHistoryLimit": 10,
-        "persistentVolumeClaimRetentionPolicy": {"whenDeleted": "Retain", "whenScaled": "Retain"},
+        "selector": {
+            "matchLabels": {
+                "app.kubernetes.io/name": "web"
+            }
+        },
+        "serviceName": "web",
+        "template": {
+            "metadata": {
+                "labels": {
+                    "app.kubernetes.io/name": "web"
+                }
+            },
+            "spec": {
+                "containers": [
+                    {
+                        "args": [
+                            "httpd -f -p 8080 -h /data"
+                        ],
+                        "command": [
+                            "sh",
+                            "-c"
+                        ],
+                        "image": "localhost/stateful-nfs/busybox:1.36",
+                        "imagePullPolicy": "IfNotPresent",
+                        "name": "web",
+                        "ports": [
+                            {
+                                "containerPort": 8080,
+                                "name": "http",
+                                "protocol": "TCP"
+                            }
+                        ],
+                        "resources": {},
+                        "terminationMessagePath": "/dev/termination-log",
+                        "terminationMessagePolicy": "File",
+                        "volumeMounts": [
+                            {
+                                "mountPath": "/data",
+                                "name": "www"
+                            }
+                        ]
+                    }
+                ],
+                "dnsPolicy": "ClusterFirst",
+                "restartPolicy": "Always",
+                "schedulerName": "default-scheduler",
+                "securityContext": {},
+                "terminationGracePeriodSeconds": 30
+            }
+        },
+        "updateStrategy": {
+            "type": "RollingUpdate"
+        },
+        "volumeClaimTemplates": [
+            {
+                "apiVersion": "v1",
+                "kind": "PersistentVolumeClaim",
+                "metadata": {
+                    "name": "www"
+                },
+                "spec": {
+                    "accessModes": [
+                        "ReadWriteOnce"
+                    ],
+                    "resources": {
+                        "requests": {
+                            "storage": "1Gi"
+                        }
+                    },
+                    "storageClassName": "",
+                    "volumeMode": "Filesystem"
+                },
+                "status": {
+                    "phase": "Pending"
+                }
+            }
+        ]
     },
     "status": {
-        "observedGeneration": 1, "replicas": 2, "readyReplicas": 2, "currentReplicas": 2, "updatedReplicas": 2,
-        "currentRevision": "web-6b7d9c8f5d", "updateRevision": "web-6b7d9c8f5d", "collisionCount": 0,
-        "availableReplicas": 2},
+        "availableReplicas": 2,
+        "collisionCount": 0,
+        "currentReplicas": 2,
+        "currentRevision": "web-659b99d4c6",
+        "observedGeneration": 1,
+        "readyReplicas": 2,
+        "replicas": 2,
+        "updateRevision": "web-659b99d4c6",
+        "updatedReplicas": 2
+    }
 }
 
 
@@ -315,10 +447,10 @@ def test_rollout_status_scaled_to_zero():
 
 def test_rollout_status_of_the_realistic_live_object():
     report = statefulset.rollout_status(LIVE)
-    assert report == {"done": True, "message": "2 of 2 replicas ready at revision web-6b7d9c8f5d", "generation": 1,
+    assert report == {"done": True, "message": "2 of 2 replicas ready at revision web-659b99d4c6", "generation": 1,
                       "observed_generation": 1, "replicas": 2, "existing_replicas": 2, "ready_replicas": 2,
-                      "updated_replicas": 2, "current_revision": "web-6b7d9c8f5d",
-                      "update_revision": "web-6b7d9c8f5d", "update_strategy": "RollingUpdate"}
+                      "updated_replicas": 2, "current_revision": "web-659b99d4c6",
+                      "update_revision": "web-659b99d4c6", "update_strategy": "RollingUpdate"}
 
 
 # ---------------------------------------------------------------- pods holding a rollout up

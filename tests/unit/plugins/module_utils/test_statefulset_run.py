@@ -72,7 +72,7 @@ def test_second_run_on_the_realistic_live_object_sends_nothing():
     assert result["changed"] is False
     assert result["action"] == "none"
     assert result["immutable_changes"] == []
-    assert result["statefulset"]["metadata"]["resourceVersion"] == "4711"
+    assert result["statefulset"]["metadata"]["resourceVersion"] == LIVE["metadata"]["resourceVersion"]
     assert result["rollout"]["done"] is True
     assert client.writes() == []
 
