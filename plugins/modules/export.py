@@ -22,7 +22,8 @@ description:
   - V(ganesha) backend. C(EXPORT) blocks live in C(<exports_dir>/<name>.conf); the main ganesha configuration
     O(ganesha_config) gets one C(%include "<that file>") line and is otherwise left untouched. Each export
     keeps its C(Export_Id); a new export takes the lowest free id (never 0, the pseudo root) across the
-    main configuration and all C(*.conf) files of O(exports_dir). Reload is a SIGHUP to the daemon named by
+    whole configuration (the main configuration and every file it includes with C(%include) or C(%dir),
+    recursively) and all C(*.conf) files of O(exports_dir). Reload is a SIGHUP to the daemon named by
     O(ganesha_pid_file), or O(reload_command).
   - Entries for other paths in the same file are kept (merge by path). When the last entry of the file is
     removed, the file is removed (and, for ganesha, its include line).
@@ -171,7 +172,8 @@ options:
     description:
       - With O(state=absent), also delete the directory and everything in it.
       - Refused with O(state=present), for C(/) and top-level system directories, for a symbolic link or
-        a file, and for a path that another exports file still exports.
+        a file, and for a path that another exports file still exports (kernel, C(/etc/exports) and the other
+        files of O(exports_dir); ganesha, the whole configuration and the other files of O(exports_dir)).
     type: bool
     default: false
   allow_insecure:

@@ -50,6 +50,26 @@ def _other_files(settings):
     return sorted(path for path in glob.glob(pattern) if path != settings.exports_file)
 
 
+def _list_dir(path):
+    try:
+        return os.listdir(path)
+    except OSError:
+        return []
+
+
+def ganesha_sources(settings):
+    """[(file, text)] of the whole ganesha configuration (main config and everything it includes) plus
+    the files of our exports directory; our own file last. Export_Ids must be unique across all of it."""
+    sources = ganesha.config_files(settings.ganesha_config, files.read_text, _list_dir)
+    known = set(path for path, _text in sources)
+    for path in _other_files(settings) + [settings.exports_file]:
+        if path not in known:
+            text = files.read_text(path)
+            if text is not None:
+                sources.append((path, text))
+    return sources
+
+
 def exported_elsewhere(settings):
     """{path: file} for exports defined outside our file (other files of the exports dir, main config)."""
     found = {}
@@ -59,9 +79,11 @@ def exported_elsewhere(settings):
             for path in kernel.entry_paths(files.read_text(source)):
                 found.setdefault(path, source)
     else:
-        for source in [settings.ganesha_config] + _other_files(settings):
+        for source, text in ganesha_sources(settings):
+            if source == settings.exports_file:
+                continue
             try:
-                pairs = ganesha.exports_in(files.read_text(source) or "")
+                pairs = ganesha.exports_in(text)
             except ganesha.ParseError:
                 continue
             for path, _export_id in pairs:
@@ -189,9 +211,9 @@ class _FileState(object):
             self.after, self.entries = kernel.desired_text(self.before, exports)
             return
         self.main_before = files.read_text(settings.ganesha_config)
-        used = ganesha.ids_in(self.main_before)
-        for path in _other_files(settings) + [settings.exports_file]:
-            used |= ganesha.ids_in(files.read_text(path))
+        used = set()
+        for _path, text in ganesha_sources(settings):
+            used |= ganesha.ids_in(text)
         try:
             self.after, self.entries, self.ids = ganesha.desired_text(self.before, exports, settings, used)
         except ganesha.ParseError as exc:

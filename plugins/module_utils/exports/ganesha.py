@@ -310,6 +310,46 @@ def changed_paths(before, after):
     return set(path for path in set(old) | set(new) if old.get(path) != new.get(path))
 
 
+# ---------------------------------------------------------------- the whole configuration
+
+_DIRECTIVE = re.compile(r'^\s*%(include|dir)\s+"?([^"\s]+)"?\s*$')
+
+
+def config_files(main, read, list_dir):
+    """Every file of the configuration rooted at `main`, following %include and %dir (depth first, once each).
+
+    `read(path)` returns a text or None; `list_dir(path)` the file names of a directory. Relative
+    names resolve against the including file's directory, as ganesha does.
+    """
+    seen, order = set(), []
+
+    def visit(path):
+        if path in seen:
+            return
+        seen.add(path)
+        text = read(path)
+        if text is None:
+            return
+        order.append((path, text))
+        base = path.rsplit("/", 1)[0] or "/"
+        for line in text.splitlines():
+            match = _DIRECTIVE.match(line)
+            if not match:
+                continue
+            kind, target = match.groups()
+            if not target.startswith("/"):
+                target = base.rstrip("/") + "/" + target
+            if kind == "include":
+                visit(target)
+            else:
+                for name in sorted(list_dir(target)):
+                    if name.endswith(".conf"):
+                        visit(target.rstrip("/") + "/" + name)
+
+    visit(main)
+    return order
+
+
 # ---------------------------------------------------------------- main config include
 
 def _include_target(line):

@@ -279,3 +279,15 @@ def test_exportfs_complaints_on_success_become_warnings(tree):
     host = FakeHost(answers=[(0, "", "exportfs: /srv/x requires fsid= for NFS export\n")])
     result = apply.run([export(tree / "data" / "a")], kernel_settings(tree), host)
     assert result["reloaded"] and result["warnings"] == ["/usr/sbin/exportfs -ra: exportfs: /srv/x requires fsid= for NFS export"]
+
+
+def test_ganesha_ids_avoid_files_included_from_elsewhere(tree):
+    settings = ganesha_settings(tree)
+    elsewhere = tree / "ganesha" / "other.d"
+    os.makedirs(str(elsewhere))
+    (elsewhere / "demo.conf").write_text("EXPORT { Export_Id = 1; Path = /d0; FSAL { Name = VFS; } }\n"
+                                         "EXPORT { Export_Id = 2; Path = /d1; FSAL { Name = VFS; } }\n")
+    (tree / "ganesha" / "exports.conf").write_text('%%include "%s"\n' % (elsewhere / "demo.conf"))
+    (tree / "ganesha" / "ganesha.conf").write_text('%include "exports.conf"\n')
+    result = apply.run([export(tree / "data" / "a")], settings, FakeHost())
+    assert result["exports"][0]["export_id"] == 3

@@ -142,3 +142,21 @@ def test_include_is_added_once_and_nothing_else_changes():
     assert ganesha.drop_include(added, "/etc/ganesha/exports.d/web.conf") == main + "\n"
     commented = '#%include "/etc/ganesha/exports.d/web.conf"\n'
     assert ganesha.ensure_include(commented, "/etc/ganesha/exports.d/web.conf").count("\n%include") == 1
+
+
+def test_config_files_follow_include_and_dir_once_each():
+    texts = {
+        "/etc/ganesha/ganesha.conf": '%include "exports.conf"\n%dir /etc/ganesha/more\n%include /etc/ganesha/ganesha.conf\n',
+        "/etc/ganesha/exports.conf": '%include "/x/a.conf"\n# %include "/x/commented.conf"\n',
+        "/x/a.conf": "EXPORT { Export_Id = 4; Path = /a; }\n",
+        "/etc/ganesha/more/b.conf": "EXPORT { Export_Id = 9; Path = /b; }\n",
+        "/x/commented.conf": "EXPORT { Export_Id = 77; Path = /c; }\n",
+    }
+    dirs = {"/etc/ganesha/more": ["b.conf", "notes.txt"]}
+    found = ganesha.config_files("/etc/ganesha/ganesha.conf", texts.get, lambda path: dirs.get(path, []))
+    assert [path for path, _text in found] == ["/etc/ganesha/ganesha.conf", "/etc/ganesha/exports.conf",
+                                               "/x/a.conf", "/etc/ganesha/more/b.conf"]
+    ids = set()
+    for _path, text in found:
+        ids |= ganesha.ids_in(text)
+    assert ids == set([4, 9])
