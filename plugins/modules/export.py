@@ -247,6 +247,9 @@ notes:
   - Needs root on the NFS server host (C(become=true)).
   - The kernel backend needs C(exportfs) (Debian package C(nfs-kernel-server), RHEL C(nfs-utils)); it works
     without a running kernel nfsd, so the files can be validated on any host.
+  - With the ganesha backend and SIGHUP, ganesha reports a rejected EXPORT block only in its log; the module
+    cannot see it. The values it writes are validated beforehand, and its Export_Ids never collide with other
+    exports of the configuration.
   - "Ganesha EXPORT blocks written: C(Export_Id), C(Path), C(Pseudo), C(Access_Type = None) (access is granted
     only by the C(CLIENT) blocks, one per client), C(Squash = Root_Squash), C(Protocols), C(Transports),
     C(SecType = sys), the C(CLIENT) blocks and C(FSAL { Name = VFS; })."
@@ -362,7 +365,9 @@ exports:
       type: int
       sample: 1
 reloaded:
-  description: Whether the configuration was applied (exportfs -ra, SIGHUP or the reload command). Always false in check mode.
+  description:
+    - Whether the configuration was applied (exportfs -ra, SIGHUP or the reload command). Always false in check mode.
+    - For ganesha with SIGHUP, true means the signal was sent; ganesha reports configuration errors only in its log.
   returned: always
   type: bool
 main_config:
