@@ -9,8 +9,10 @@ export STATEFUL_NFS_CACHE ?= /var/cache/stateful-nfs
 PYTHON_VERSION ?= 3.11
 
 # ansible-test needs the collection at .../ansible_collections/<namespace>/<name>; we test a copy there.
+# The copy lives outside the checkout: inside it, ansible-test would list only files git tracks and
+# skip the (ignored) copy.
 BUILD := $(CURDIR)/.build
-COLLECTIONS_ROOT := $(BUILD)/collections
+COLLECTIONS_ROOT := $(or $(TMPDIR),/tmp)/stateful-nfs-$(shell printf %s "$(CURDIR)" | sha256sum | cut -c1-8)/collections
 COLLECTION := $(COLLECTIONS_ROOT)/ansible_collections/stateful/nfs
 
 # The toolchain's virtualenv (outside the repository, keyed by the requirement files).
@@ -71,5 +73,5 @@ build: collection ## Build the collection tarball into .build/
 changelog: deps ## Lint the changelog fragments
 	antsibull-changelog lint
 
-clean: ## Remove build outputs in the repository (the cache outside it stays)
-	rm -rf $(BUILD) tests/output
+clean: ## Remove build outputs (the toolchain and Kubernetes cache stays)
+	rm -rf $(BUILD) tests/output $(dir $(COLLECTIONS_ROOT))
