@@ -39,6 +39,15 @@ class ExecResult(object):
         return "ExecResult(rc=%r, stdout=%r, stderr=%r)" % (self.rc, self.stdout, self.stderr)
 
 
+def exec_error_reason(exc):
+    """The server's words from a failed exec handshake ("Handshake status 500 ... -+-+- {headers} -+-+- body")."""
+    text = " ".join(str(getattr(exc, "reason", None) or exc).split())
+    parts = [part.strip() for part in text.split("-+-+-")]
+    if len(parts) > 1 and parts[-1]:
+        return "%s (%s)" % (parts[-1], parts[0])
+    return text
+
+
 def exec_in_pod(client, namespace, pod, container, command, timeout=60):
     """Run `command` (argv list) in the container; ExecResult(rc, stdout, stderr). K8sError when exec fails.
 
@@ -67,7 +76,7 @@ def exec_in_pod(client, namespace, pod, container, command, timeout=60):
             response.close()
     except ApiException as exc:
         raise K8sError("exec in %s (container %s): %s" % (object_ref("Pod", pod, namespace), container,
-                                                          " ".join(str(exc).split())), getattr(exc, "status", None))
+                                                          exec_error_reason(exc)), getattr(exc, "status", None))
     finally:
         try:
             api_client.close()

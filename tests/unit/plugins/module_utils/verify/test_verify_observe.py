@@ -72,3 +72,16 @@ def test_the_shell_scripts_write_read_and_remove_a_marker(tmp_path, content):
     assert sh(observe.remove_command(target, content)).strip() == "removed"
     assert sh(observe.remove_command(target, content)).strip() == "absent"
     assert observe.parse_probe(sh(observe.probe_command(target)))[1] is None
+
+
+def test_exec_handshake_errors_are_one_short_line():
+    from ansible_collections.stateful.nfs.plugins.module_utils.verify.pod_exec import exec_error_reason
+
+    class Exc(Exception):
+        reason = ("Handshake status 500 Internal Server Error -+-+- {'content-length': '27'} -+-+- "
+                  "container not found (\"web\")")
+    assert exec_error_reason(Exc()) == 'container not found ("web") (Handshake status 500 Internal Server Error)'
+
+    class Plain(Exception):
+        reason = None
+    assert exec_error_reason(Plain("connection  refused")) == "connection refused"
