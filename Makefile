@@ -27,7 +27,7 @@ include tests/cluster/cluster.mk
 MOLECULE_IF_PRESENT := $(if $(wildcard molecule/default/molecule.yml),molecule)
 
 .PHONY: help deps collection sanity lint unit integration integration-host integration-testbed \
-        molecule test demo build changelog clean
+        molecule ee-check test demo build changelog clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-22s %s\n", $$1, $$2}'
@@ -62,7 +62,10 @@ integration: ## Bring the test bed up (and down again if this run started it) ar
 molecule: collection ## molecule test (converge, idempotence, side effect, verify) on the running test bed
 	tests/bin/molecule-test
 
-test: sanity lint unit integration ## Everything CI runs: sanity, lint, unit, integration (with molecule) on the real test bed
+ee-check: collection ## ansible-builder create: the execution environment's build context is valid
+	tests/bin/ee-check
+
+test: sanity lint unit ee-check integration ## Everything CI runs: sanity, lint, unit, integration (with molecule) on the real test bed, EE context
 
 demo: collection ## Bring the test bed up and run playbooks/site.yml on it; prints the verification table
 	tests/bin/demo
