@@ -400,9 +400,11 @@ replicas:
   description:
     - The replica count found (C(original)), the count found at the end (C(found_at_end)) and whether it was
       set back (C(restored)).
+    - After a restore, C(ready_again) says whether every replica was back and Ready within O(timeout), and
+      C(error) why not.
   returned: always
   type: dict
-  sample: {original: 3, found_at_end: 3, restored: false}
+  sample: {original: 3, found_at_end: 0, restored: true, ready_again: true}
 report:
   description: Paths of the written report, C(json) and C(junit); null without O(report_dir) or in check mode.
   returned: always
