@@ -227,7 +227,7 @@ def write_report(report_dir, target, data):
     return paths
 
 
-def _planned(run_, steps):
+def _planned(steps):
     return [{"name": step["name"], "type": step["type"], "pods": step["pods"], "timeout": step["timeout"],
              "started": None, "duration_seconds": None, "notes": [], "error": None, "passed": None}
             for step in steps]
@@ -243,7 +243,7 @@ def check_mode_result(run_, plan_lines, records):
         "token": spec["marker"]["token"],
         "plan": plan_lines,
         "target": reports.target_summary(target),
-        "steps": _planned(run_, run_.steps),
+        "steps": _planned(run_.steps),
         "table": table,
         "findings": [],
         "markers": {},
