@@ -129,6 +129,9 @@ stop_daemon() {
   rm -f "$RUN_DIR/$name.pid" "$RUN_DIR/$name.fingerprint"
 }
 
+# ours = a regular file (not a symlink such as mount.nfs4 -> mount.nfs) with our marker
+is_our_shim() { [[ -f "$1" && ! -L "$1" ]] && grep -qs "stateful-nfs test bed" "$1"; }
+
 kubectl_admin() { "$KUBECTL" --kubeconfig "$KUBECONFIG_ADMIN" "$@"; }
 
 APT_PACKAGES=(curl etcd-server containerd runc containernetworking-plugins nfs-ganesha nfs-ganesha-vfs
