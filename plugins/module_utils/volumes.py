@@ -10,7 +10,9 @@ The pieces, in the order a run uses them:
   plan              pure: desired vs live per ordinal, conflicts on immutable fields, extra PVs
   apply_plan        reconcile.reconcile per object that differs (server-side apply, dryRun in check mode)
   wait_ready        poll (one LIST per round) until each PV is Available or Bound
-  plan_absent / absent   delete unbound PVs; Bound ones only with force; never a claim a pod uses
+  plan_absent / absent   delete unbound PVs; Bound ones only with force; never a claim a pod uses;
+                    with delete_claims also every claim <claim>-<statefulset>-<ordinal>, refused as a whole
+                    (before any delete) while a pod mounts one of them
 
 The module never touches the NFS data: deleting a PV (or a claim) leaves the directory as it is.
 """
@@ -241,9 +243,17 @@ def _check_object_names(spec):
     return []
 
 
+def _check_delete_claims(spec):
+    if spec.get("delete_claims") and spec["state"] != "absent":
+        return [SpecError("delete_claims", True, "only applies with state=absent (claims are deleted together with "
+                                                 "their PVs)",
+                          "set state: absent to remove the PVs and the claims, or drop delete_claims")]
+    return []
+
+
 def validate(spec):
     """Raise SpecError (or SpecErrors listing every problem) when the spec cannot work."""
-    problems = _check_names(spec)
+    problems = _check_names(spec) + _check_delete_claims(spec)
     if spec["state"] == "present":
         if not problems:  # the next two fill in names and paths from the names above
             problems += _check_object_names(spec) + _check_path(spec)
@@ -259,7 +269,8 @@ def validate(spec):
 
 SPEC_FIELDS = ("statefulset", "namespace", "claim", "replicas", "ordinals_start", "nfs_server", "nfs_root",
                "path_pattern", "size", "claim_size", "access_modes", "reclaim_policy", "storage_class",
-               "mount_options", "labels", "precreate_claims", "state", "force", "wait", "wait_timeout")
+               "mount_options", "labels", "precreate_claims", "delete_claims", "state", "force", "wait",
+               "wait_timeout")
 
 
 def spec_from_params(params):
@@ -274,6 +285,7 @@ def spec_from_params(params):
     spec["mount_options"] = list(spec["mount_options"] or [])
     spec["labels"] = dict((str(k), str(v)) for k, v in (spec["labels"] or {}).items())
     spec["precreate_claims"] = bool(spec["precreate_claims"])
+    spec["delete_claims"] = bool(spec["delete_claims"])
     spec["state"] = spec["state"] or "present"
     spec["force"] = bool(spec["force"])
     spec["wait"] = bool(spec["wait"])
@@ -427,6 +439,16 @@ def plan(spec, pvs, pvcs):
     return steps, extra
 
 
+def _claim_ordinal(spec, pvc):
+    """A claim's ordinal: its label when we created it, else the number its name <claim>-<statefulset>-<n> ends in."""
+    ordinal = _ordinal_of(pvc)
+    prefix = "%s-%s-" % (spec["claim"], spec["statefulset"])
+    name = pvc["metadata"]["name"]
+    if ordinal < 0 and name.startswith(prefix) and name[len(prefix):].isdigit():
+        ordinal = int(name[len(prefix):])
+    return ordinal
+
+
 def _ordinal_of(pv):
     try:
         return int(pv["metadata"].get("labels", {}).get(manifests.ORDINAL_LABEL))
@@ -558,23 +580,66 @@ def present(client, spec, check_mode=False, want_diff=False, interval=1.0, clock
 # state=absent
 # ---------------------------------------------------------------------------------------------
 
-def claims_in_use(pods):
-    """Names of the claims that a pod (not yet gone) mounts."""
-    used = set()
+def pods_by_claim(pods):
+    """{claim name: [names of the pods (not yet gone) that mount it]}."""
+    users = {}
     for pod in pods:
         for volume in (pod.get("spec") or {}).get("volumes") or []:
             claim = (volume.get("persistentVolumeClaim") or {}).get("claimName")
             if claim:
-                used.add(claim)
-    return used
+                users.setdefault(claim, [])
+                if pod["metadata"]["name"] not in users[claim]:
+                    users[claim].append(pod["metadata"]["name"])
+    return users
+
+
+def claims_in_use(pods):
+    """Names of the claims that a pod (not yet gone) mounts."""
+    return set(pods_by_claim(pods))
+
+
+def claims_of_statefulset(spec, pvcs):
+    """The claims named <claim>-<statefulset>-<ordinal> (any ordinal), lowest ordinal first.
+
+    These are the claims the StatefulSet controller creates from the volumeClaimTemplate; they carry
+    none of our labels, so they are found by name.
+    """
+    pattern = re.compile(r"^%s-%s-(0|[1-9][0-9]*)$" % (re.escape(spec["claim"]), re.escape(spec["statefulset"])))
+    found = []
+    for pvc in pvcs:
+        match = pattern.match(pvc["metadata"]["name"])
+        if match:
+            found.append((int(match.group(1)), pvc))
+    return [pvc for _ordinal, pvc in sorted(found, key=lambda pair: pair[0])]
+
+
+def refuse_mounted_claims(spec, pvcs, pods):
+    """SpecError (delete_claims) naming each claim a pod mounts and its pods; nothing when none is mounted."""
+    users = pods_by_claim(pods)
+    mounted = [(pvc["metadata"]["name"], users[pvc["metadata"]["name"]]) for pvc in pvcs
+               if pvc["metadata"]["name"] in users]
+    if mounted:
+        raise SpecError(
+            "delete_claims", True,
+            "refusing to delete claims that pods still mount: %s; nothing was deleted" % ", ".join(
+                "%s (mounted by %s)" % (object_ref(PVC, name, spec["namespace"]),
+                                        ", ".join("pod %s" % pod for pod in sorted(pods)))
+                for name, pods in mounted),
+            "remove the StatefulSet %s/%s first and wait until its pods are gone (stateful.nfs.statefulset with "
+            "state: absent and wait: true), or stop the pods that mount the claims" % (
+                spec["namespace"], spec["statefulset"]))
 
 
 def plan_absent(spec, pvs, pvcs, pods):
     """(pv_deletes, pvc_deletes, pvc_keeps): what state=absent removes; SpecError refusing Bound PVs.
 
-    A claim is deleted only when we pre-created it (it carries our labels) and no pod mounts it.
+    A claim is deleted only when we pre-created it (it carries our labels) and no pod mounts it, or,
+    with delete_claims, when it is named <claim>-<statefulset>-<ordinal>: then one that a pod mounts
+    refuses the whole run.
     A Bound PV is deleted only with force, unless its claim is one of those deleted here.
     """
+    if spec.get("delete_claims"):
+        refuse_mounted_claims(spec, pvcs, pods)
     used = claims_in_use(pods)
     pvc_deletes = [pvc for pvc in pvcs if pvc["metadata"]["name"] not in used]
     pvc_keeps = [pvc for pvc in pvcs if pvc["metadata"]["name"] in used]
@@ -599,10 +664,12 @@ def absent(client, spec, check_mode=False, want_diff=False, interval=1.0, clock=
     selector = manifests.label_selector(spec)
     pvs = client.list(PV, label_selector=selector)
     pvcs, pods = [], []
-    if spec["precreate_claims"]:
+    if spec.get("delete_claims"):
+        pvcs = claims_of_statefulset(spec, client.list(PVC, namespace=spec["namespace"]))
+    elif spec["precreate_claims"]:
         pvcs = client.list(PVC, namespace=spec["namespace"], label_selector=selector)
-        if pvcs:
-            pods = client.list("Pod", namespace=spec["namespace"])
+    if pvcs:
+        pods = client.list("Pod", namespace=spec["namespace"])
     pv_deletes, pvc_deletes, pvc_keeps = plan_absent(spec, pvs, pvcs, pods)
 
     claim_actions = {}
@@ -625,8 +692,9 @@ def absent(client, spec, check_mode=False, want_diff=False, interval=1.0, clock=
         item.update(action="delete", changed=not pv["metadata"].get("deletionTimestamp"),
                     claim_action=action, claim_phase=phase_of(pvc))
         rows.append(item)
-    for name, (action, pvc) in sorted(claim_actions.items()):  # claims whose PV is already gone
-        ordinal = _ordinal_of(pvc)
+    for name, (action, pvc) in sorted(claim_actions.items(), key=lambda item: _claim_ordinal(spec, item[1][1])):
+        # claims whose PV is already gone
+        ordinal = _claim_ordinal(spec, pvc)
         rows.append({"ordinal": ordinal if ordinal >= 0 else None, "pv": None, "claim": name, "server": None,
                      "path": None, "export": None, "phase": None,
                      "changed": action == "delete" and not pvc["metadata"].get("deletionTimestamp"),
@@ -651,13 +719,15 @@ def _wait_gone(client, spec, pv_deletes, pvc_deletes, pvc_keeps, interval, clock
                    or phase_of(pv) != "Bound")
     pvc_names = set(pvc["metadata"]["name"] for pvc in pvc_deletes)
     selector = manifests.label_selector(spec)
+    # The StatefulSet's own claims carry none of our labels: with delete_claims, list them all.
+    pvc_selector = None if spec.get("delete_claims") else selector
 
     def probe():
         left = [object_ref(PV, pv["metadata"]["name"]) for pv in client.list(PV, label_selector=selector)
                 if pv["metadata"]["name"] in pv_names]
         if pvc_names:
             left += [object_ref(PVC, pvc["metadata"]["name"], spec["namespace"])
-                     for pvc in client.list(PVC, namespace=spec["namespace"], label_selector=selector)
+                     for pvc in client.list(PVC, namespace=spec["namespace"], label_selector=pvc_selector)
                      if pvc["metadata"]["name"] in pvc_names]
         return not left, left
 

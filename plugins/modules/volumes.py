@@ -129,11 +129,24 @@ options:
       - With O(state=absent), claims the module created are deleted too, but never one that a pod mounts.
     type: bool
     default: false
+  delete_claims:
+    description:
+      - With O(state=absent), also delete every claim named C(<claim>-<statefulset>-<ordinal>) in O(namespace),
+        whatever created it (normally the StatefulSet controller), for every ordinal, like the PVs.
+      - Claims are deleted before their PVs, each with a uid precondition, so a Bound PV whose claim is deleted here
+        needs no O(force).
+      - Refused while a pod mounts one of those claims; the module then fails before deleting anything, naming each
+        mounted claim and its pods. Remove the StatefulSet first (M(stateful.nfs.statefulset) with O(state=absent)).
+      - The NFS data is never deleted; with reclaim policy V(Retain) it stays on the server.
+      - Only valid with O(state=absent).
+    type: bool
+    default: false
   state:
     description:
       - V(present) creates and updates the PVs of the ordinals in range and keeps any others.
-      - V(absent) deletes every PV of this StatefulSet and claim (all ordinals) that is not Bound, and with
-        O(precreate_claims=true) the pre-created claims that no pod mounts. A Bound PV is refused unless O(force=true).
+      - V(absent) deletes every PV of this StatefulSet and claim (all ordinals) that is not Bound, with
+        O(precreate_claims=true) the pre-created claims that no pod mounts, and with O(delete_claims=true) every claim
+        of the StatefulSet. A Bound PV is refused unless O(force=true) or its claim is deleted in the same run.
     type: str
     choices: [present, absent]
     default: present
@@ -210,6 +223,15 @@ EXAMPLES = r"""
     namespace: demo
     claim: www
     state: absent
+
+- name: After the StatefulSet is gone, delete its claims www-web-N and their PVs (the NFS data is kept)
+  stateful.nfs.volumes:
+    statefulset: web
+    namespace: demo
+    claim: www
+    state: absent
+    delete_claims: true
+    wait: true
 """
 
 RETURN = r"""
@@ -266,9 +288,12 @@ volumes:
       description:
         - What was done to the pre-created claim, V(create), V(update), V(none), V(delete) or V(keep) (absent, but
           a pod mounts it); null without O(precreate_claims).
+        - With O(delete_claims=true), V(delete) for each deleted claim.
       type: str
     claim_phase:
-      description: Phase of the pre-created claim as last seen; null without O(precreate_claims).
+      description:
+        - Phase of the pre-created (or, with O(delete_claims=true), deleted) claim as last seen; null without
+          O(precreate_claims) or O(delete_claims).
       type: str
       sample: Bound
 extra:
@@ -311,6 +336,7 @@ ARGUMENT_SPEC = dict(
     mount_options=dict(type="list", elements="str", default=[]),
     labels=dict(type="dict", default={}),
     precreate_claims=dict(type="bool", default=False),
+    delete_claims=dict(type="bool", default=False),
     state=dict(type="str", choices=["present", "absent"], default="present"),
     force=dict(type="bool", default=False),
     wait=dict(type="bool", default=False),

@@ -132,3 +132,32 @@ def test_absent_refuses_bound_without_force(run):
     failed, result = run(dict(statefulset="web", namespace="demo", claim="www", state="absent", force=True), client)
     assert not failed and result["changed"] is True
     assert client.store == {}
+
+
+def test_delete_claims_needs_state_absent(run):
+    failed, result = run(dict(ARGS, delete_claims=True), None)
+    assert failed and "delete_claims=True: only applies with state=absent" in result["msg"]
+
+
+def test_absent_with_delete_claims_deletes_the_statefulsets_claims_then_the_pvs(run):
+    client = FakeClient()
+    run(ARGS, client)
+    for obj in client.store.values():
+        obj["status"]["phase"] = "Bound"
+    for n in range(2):
+        client.put({"apiVersion": "v1", "kind": "PersistentVolumeClaim",
+                    "metadata": {"name": "www-web-%d" % n, "namespace": "demo"}, "status": {"phase": "Bound"}})
+    client.put({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "web-1", "namespace": "demo"},
+                "spec": {"volumes": [{"name": "www", "persistentVolumeClaim": {"claimName": "www-web-1"}}]}})
+    absent = dict(statefulset="web", namespace="demo", claim="www", state="absent", delete_claims=True)
+    failed, result = run(absent, client)
+    assert failed and "PersistentVolumeClaim/demo/www-web-1 (mounted by pod web-1)" in result["msg"]
+    assert len(client.store) == 5
+
+    del client.store[("Pod", "demo", "web-1")]
+    failed, result = run(absent, client, diff=True)
+    assert not failed and result["changed"] is True
+    assert [(v["pv"], v["claim_action"]) for v in result["volumes"]] == [
+        ("demo-www-web-0", "delete"), ("demo-www-web-1", "delete")]
+    assert "PersistentVolumeClaim/demo/www-web-0" in result["diff"]["before"]
+    assert client.store == {}

@@ -1,0 +1,133 @@
+# -*- coding: utf-8 -*-
+# Copyright: stateful.nfs contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""A Namespace that exists, with the labels and annotations asked for; never deleted.
+
+  problems        validate the options (every bad field at once), before any API call
+  ensure          GET, then reconcile.reconcile (server-side apply only when something differs);
+                  a namespace being deleted is waited out (wait=true) or refused with the fix
+  summary         the returned `namespace` dictionary
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import re
+import time
+
+from ansible_collections.stateful.nfs.plugins.module_utils import reconcile, waiters
+from ansible_collections.stateful.nfs.plugins.module_utils.errors import Failure, SpecError, collect
+from ansible_collections.stateful.nfs.plugins.module_utils.k8s_client import object_ref
+from ansible_collections.stateful.nfs.plugins.module_utils.manifests.namespace import build_namespace
+from ansible_collections.stateful.nfs.plugins.module_utils.service import check_dns1123
+
+KIND = "Namespace"
+_KEY_NAME = re.compile(r"^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$")
+_DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+_LABEL_VALUE = _KEY_NAME
+
+
+# ---------------------------------------------------------------- validation (pure)
+
+def check_key(field, key):
+    """A label or annotation key: [prefix/]name, prefix a DNS subdomain, name at most 63 of [A-Za-z0-9-_.]."""
+    prefix, _slash, name = key.rpartition("/")
+    if not name or len(name) > 63 or not _KEY_NAME.match(name) or (prefix and (
+            len(prefix) > 253 or not _DNS_SUBDOMAIN.match(prefix))) or (_slash and not prefix):
+        raise SpecError("%s.%s" % (field, key), key, "is not a valid key",
+                        "use [prefix/]name: name at most 63 characters of letters, digits, '-', '_' and '.', "
+                        "starting and ending alphanumeric; prefix a DNS subdomain such as example.com")
+
+
+def check_value(field, key, value, label):
+    if not isinstance(value, str):
+        raise SpecError("%s.%s" % (field, key), value, "values must be strings",
+                        "quote the value, for example '%s'" % (value,))
+    if label and (len(value) > 63 or (value and not _LABEL_VALUE.match(value))):
+        raise SpecError("%s.%s" % (field, key), value, "is not a valid label value",
+                        "use at most 63 characters of letters, digits, '-', '_' and '.', starting and ending "
+                        "alphanumeric (or an annotation for free text)")
+
+
+def _mapping_checks(params, field, label):
+    checks = []
+    for key, value in sorted((params.get(field) or {}).items()):
+        checks.append(lambda key=key: check_key(field, key))
+        checks.append(lambda key=key, value=value: check_value(field, key, value, label))
+    return checks
+
+
+def problems(params):
+    """Every input problem at once, joined into one message (None when the input is fine)."""
+    checks = [lambda: check_dns1123("name", params.get("name"))]
+    checks += _mapping_checks(params, "labels", True)
+    checks += _mapping_checks(params, "annotations", False)
+    if params.get("wait_timeout") is not None and params["wait_timeout"] <= 0:
+        checks.append(lambda: _raise(SpecError("wait_timeout", params["wait_timeout"], "must be larger than zero",
+                                               "give the seconds to wait, e.g. 120")))
+    return collect(checks)
+
+
+def _raise(error):
+    raise error
+
+
+# ---------------------------------------------------------------- run
+
+def phase_of(live):
+    if live is None:
+        return None
+    if (live.get("metadata") or {}).get("deletionTimestamp"):
+        return "Terminating"
+    return (live.get("status") or {}).get("phase") or "Active"
+
+
+def summary(obj):
+    """The returned `namespace`: what the server stored (or would store in check mode)."""
+    meta = (obj or {}).get("metadata") or {}
+    return {
+        "name": meta.get("name"),
+        "uid": meta.get("uid"),
+        "resource_version": meta.get("resourceVersion"),
+        "phase": phase_of(obj) if obj else None,
+        "labels": meta.get("labels") or {},
+        "annotations": meta.get("annotations") or {},
+    }
+
+
+def wait_out_deletion(client, live, timeout, clock=time.monotonic, sleep=time.sleep, interval=1.0):
+    """Wait until a Terminating namespace is gone (its content is being deleted by the namespace controller)."""
+    name = live["metadata"]["name"]
+    waiters.wait_until_gone(client, KIND, name, uid=live["metadata"].get("uid"), timeout=timeout,
+                            interval=interval, clock=clock, sleep=sleep)
+
+
+def ensure(client, params, check_mode=False, diff=False, clock=time.monotonic, sleep=time.sleep, interval=1.0):
+    """Create the namespace, or bring its labels and annotations to the ones asked for; returns the module result."""
+    desired = build_namespace(params)
+    name = params["name"]
+    live = client.get(KIND, name)
+    warnings = []
+    if phase_of(live) == "Terminating":
+        since = live["metadata"].get("deletionTimestamp")
+        if check_mode:
+            # Nothing can be dry-run against a namespace that is going away; report the create the real run makes.
+            warnings.append("%s is being deleted (since %s); a real run waits for that (wait=true) and creates it"
+                            % (object_ref(KIND, name), since))
+            result = {"changed": True, "action": "create", "namespace": summary(desired), "warnings": warnings}
+            if diff:
+                result["diff"] = {"before": reconcile.comparable(live), "after": desired}
+            return result
+        if not params.get("wait"):
+            raise Failure("%s is being deleted (Terminating since %s), so nothing can be created in it. Fix: set "
+                          "wait: true to wait until it is gone and create it again, or run again later"
+                          % (object_ref(KIND, name), since), namespace=summary(live))
+        wait_out_deletion(client, live, params.get("wait_timeout") or 120, clock=clock, sleep=sleep,
+                          interval=interval)
+        live = None
+    outcome = reconcile.reconcile(client, desired, live, check_mode=check_mode)
+    result = {"changed": outcome.changed, "action": outcome.action, "namespace": summary(outcome.after)}
+    if diff:
+        result["diff"] = outcome.diff
+    return result

@@ -1,0 +1,151 @@
+# -*- coding: utf-8 -*-
+# Copyright: stateful.nfs contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Read-only: the PersistentVolumes that use given NFS exports, or that belong to one StatefulSet.
+
+  problems        validate the filters (every bad field at once), before any API call
+  label_selector  the stateful.nfs labels of the StatefulSet filter, for one server-side filtered LIST
+  matches         pure: does a PV's nfs source equal the server (and one of the paths)?
+  describe        pure: one PV as a row of the result
+  select          pure: filter and order (natural order of names: ...-web-2 before ...-web-10)
+  info            one LIST of PersistentVolumes, then select
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import ipaddress
+import re
+
+from ansible_collections.stateful.nfs.plugins.module_utils.errors import SpecError, collect
+from ansible_collections.stateful.nfs.plugins.module_utils.manifests import volumes as manifests
+from ansible_collections.stateful.nfs.plugins.module_utils.service import check_dns1123
+from ansible_collections.stateful.nfs.plugins.module_utils.volumes import phase_of
+
+PV = "PersistentVolume"
+
+
+# ---------------------------------------------------------------- validation (pure)
+
+def _raise(field, value, problem, fix):
+    raise SpecError(field, value, problem, fix)
+
+
+def _check_paths(paths):
+    for index, path in enumerate(paths or []):
+        if not isinstance(path, str) or not path.startswith("/"):
+            _raise("paths[%d]" % index, path, "is not an absolute path",
+                   "give the export path as the PersistentVolume has it in spec.nfs.path, e.g. /srv/nfs/www-web-0")
+
+
+def _check_server(server):
+    if server is not None and (not server.strip() or re.search(r"[\s/]", server)):
+        _raise("nfs_server", server, "is not a host name or IP address",
+               "give the server as the PersistentVolumes have it in spec.nfs.server, without scheme, port or path, "
+               "e.g. 10.0.1.201")
+
+
+def _check_statefulset(params):
+    if params.get("statefulset") and not params.get("namespace"):
+        _raise("namespace", params.get("namespace"), "is required with statefulset (the PVs are labelled with both)",
+               "give the StatefulSet's namespace")
+    if params.get("claim") and not params.get("statefulset"):
+        _raise("statefulset", params.get("statefulset"), "is required with claim",
+               "give the StatefulSet whose volumeClaimTemplates entry is %r" % params["claim"])
+
+
+def problems(params):
+    """Every input problem at once, joined into one message (None when the input is fine)."""
+    checks = [lambda: _check_server(params.get("nfs_server")),
+              lambda: _check_paths(params.get("paths")),
+              lambda: _check_statefulset(params)]
+    for field in ("namespace", "statefulset", "claim"):
+        if params.get(field) is not None:
+            checks.append(lambda field=field: check_dns1123(field, params[field]))
+    return collect(checks)
+
+
+# ---------------------------------------------------------------- filtering (pure)
+
+def label_selector(params):
+    """The labelSelector for the namespace/statefulset/claim filters (the labels stateful.nfs.volumes sets), or None."""
+    labels = {}
+    for field, key in (("namespace", manifests.NAMESPACE_LABEL), ("statefulset", manifests.STATEFULSET_LABEL),
+                       ("claim", manifests.CLAIM_LABEL)):
+        if params.get(field):
+            labels[key] = params[field]
+    if not labels:
+        return None
+    labels[manifests.MANAGED_BY_LABEL] = manifests.MANAGED_BY
+    return ",".join("%s=%s" % item for item in sorted(labels.items()))
+
+
+def normalized_path(path):
+    """/srv/nfs/ and /srv/nfs name the same export."""
+    return (path or "").rstrip("/") or ("/" if path else "")
+
+
+def normalized_server(server):
+    """Host names compare case-insensitively, IP addresses by value (::1 == 0:0::1)."""
+    server = (server or "").strip()
+    try:
+        return str(ipaddress.ip_address(server.strip("[]")))
+    except ValueError:
+        return server.lower().rstrip(".")
+
+
+def matches(pv, server=None, paths=None):
+    """Whether the PV's nfs source is on `server` (when given) and at one of `paths` (when given)."""
+    if server is None and not paths:
+        return True
+    nfs = (pv.get("spec") or {}).get("nfs")
+    if not nfs:
+        return False
+    if server is not None and normalized_server(nfs.get("server")) != normalized_server(server):
+        return False
+    if paths and normalized_path(nfs.get("path")) not in set(normalized_path(p) for p in paths):
+        return False
+    return True
+
+
+def describe(pv):
+    """One PV as a row of the `volumes` result."""
+    meta = pv.get("metadata") or {}
+    spec = pv.get("spec") or {}
+    nfs = spec.get("nfs") or {}
+    claim_ref = spec.get("claimRef") or {}
+    server, path = nfs.get("server"), nfs.get("path")
+    return {
+        "name": meta.get("name"),
+        "uid": meta.get("uid"),
+        "phase": phase_of(pv),
+        "claim_namespace": claim_ref.get("namespace"),
+        "claim_name": claim_ref.get("name"),
+        "server": server,
+        "path": path,
+        "export": "%s:%s" % (server, path) if server and path else None,
+        "reclaim_policy": spec.get("persistentVolumeReclaimPolicy"),
+        "capacity": (spec.get("capacity") or {}).get("storage"),
+        "labels": meta.get("labels") or {},
+    }
+
+
+def natural_key(name):
+    """demo-www-web-2 before demo-www-web-10."""
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", name or "")]
+
+
+def select(pvs, server=None, paths=None):
+    """The rows of the PVs that match, in natural order of their names."""
+    rows = [describe(pv) for pv in pvs if matches(pv, server, paths)]
+    return sorted(rows, key=lambda item: natural_key(item["name"]))
+
+
+# ---------------------------------------------------------------- run
+
+def info(client, params):
+    """The module result: one LIST of PersistentVolumes (filtered by label on the server when asked), then select."""
+    pvs = client.list(PV, label_selector=label_selector(params))
+    rows = select(pvs, params.get("nfs_server"), params.get("paths"))
+    return {"changed": False, "volumes": rows}
