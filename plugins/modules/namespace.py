@@ -18,7 +18,7 @@ description:
     Namespace differs, so a second identical run reports no change and leaves the resourceVersion untouched.
     Labels and annotations set by others are kept; one this module set earlier and that is no longer given is
     removed.
-  - The module never deletes a Namespace (deleting one deletes every claim in it). There is no O(state) option;
+  - The module never deletes a Namespace (deleting one deletes every claim in it). There is no C(state) option;
     remove a namespace with C(kubectl delete namespace) when you mean it.
   - A Namespace that is being deleted (C(Terminating)) cannot receive new objects; with O(wait=true) the module
     waits until it is gone and creates it again, otherwise it fails naming the fix.

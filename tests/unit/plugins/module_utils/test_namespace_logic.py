@@ -71,12 +71,11 @@ class FakeClient(object):
             values.update(body["metadata"].get(field) or {})
             if not values:
                 after["metadata"].pop(field)
+        ours = {"manager": FIELD_MANAGER, "operation": "Apply", "fieldsV1": {"f:metadata": dict(
+            ("f:%s" % field, dict(("f:%s" % key, {}) for key in body["metadata"][field]))
+            for field in MAPS if body["metadata"].get(field))}}
         after["metadata"]["managedFields"] = [m for m in live["metadata"].get("managedFields", [])
-                                              if m["manager"] != FIELD_MANAGER] + [{
-            "manager": FIELD_MANAGER, "operation": "Apply",
-            "fieldsV1": {"f:metadata": dict(("f:%s" % field, dict(("f:%s" % key, {}) for key in
-                                                                  body["metadata"][field]))
-                                            for field in MAPS if body["metadata"].get(field))}}]
+                                              if m["manager"] != FIELD_MANAGER] + [ours]
         if after != live:
             self.version += 1
             after["metadata"]["resourceVersion"] = str(self.version)
