@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Build the test bed's container images as docker-archive tarballs, without Docker.
 
 Images (both single-layer, reproducible: fixed mtimes/owners, so re-importing is a no-op):
@@ -6,7 +5,7 @@ Images (both single-layer, reproducible: fixed mtimes/owners, so re-importing is
   localhost/stateful-nfs/busybox:<ver>    Debian's busybox-static with every applet linked
                                           (sh, httpd, nslookup, dd, sync, ...)
 
-Usage: build-images.py OUTDIR PAUSE_BINARY PAUSE_TAG
+Usage: python3 build-images.py OUTDIR PAUSE_BINARY PAUSE_TAG
 Prints one "name<TAB>tarball" line per image.
 """
 import hashlib
@@ -80,8 +79,8 @@ def main():
         busybox = f.read()
     applets = subprocess.run(["/bin/busybox", "--list-full"], check=True,
                              capture_output=True, text=True).stdout.split()
-    entries = [(d, "dir", None) for d in ("bin", "sbin", "usr", "usr/bin", "usr/sbin",
-                                           "etc", "tmp", "root", "data", "var", "var/www")]
+    dirs = ("bin", "sbin", "usr", "usr/bin", "usr/sbin", "etc", "tmp", "root", "data", "var", "var/www")
+    entries = [(d, "dir", None) for d in dirs]
     entries.append(("bin/busybox", "exe", busybox))
     for a in sorted(set(applets)):
         if a != "bin/busybox":

@@ -124,7 +124,12 @@ export_remove() { # NAME (keeps the directories and their data)
   fi
 }
 
-export_list() { ls "$GANESHA_EXPORTS_DIR" 2>/dev/null | sed -n 's/\.conf$//p'; }
+export_list() {
+  local f
+  for f in "$GANESHA_EXPORTS_DIR"/*.conf; do
+    if [[ -e "$f" ]]; then f="${f##*/}"; echo "${f%.conf}"; fi
+  done
+}
 
 # Regenerate exports.conf: one %include per file of exports.d; %include lines that
 # others (e.g. integration tests) added for files elsewhere are kept while those exist.

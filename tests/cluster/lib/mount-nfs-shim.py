@@ -1,5 +1,6 @@
-#!/usr/bin/python3
 """stateful-nfs test bed: /sbin/mount.nfs and /sbin/mount.nfs4 shim.
+
+Installed by cluster-up with a "#!/usr/bin/python3" line prepended.
 
 The test bed's kernel has no NFS client, so the kubelet cannot really mount NFS.
 This helper keeps the part that matters for the tests honest and fakes the rest:
@@ -89,17 +90,17 @@ def main():
         target = [a for a in sys.argv[1:] if not a.startswith("-")][:1]
         if not target:
             fail("usage: umount.nfs dir [-fvnrlh]", 1)
-        return subprocess.run(["umount", "-i", target[0]]).returncode
+        return subprocess.run(["umount", "-i", target[0]], check=False).returncode
     source, target, opts = parse_args(sys.argv[1:])
     if ":" not in source:
-        fail(f"remote share not in 'host:dir' format", 1)
+        fail("remote share not in 'host:dir' format", 1)
     server, path = source.rsplit(":", 1)
     server = server.strip("[]")
     vers4 = PROG.endswith("nfs4") or any(o in ("vers=4", "nfsvers=4") or o.startswith(("vers=4.", "nfsvers=4."))
                                          for o in opts)
     url = f"nfs://{server}{path}" + ("?version=4" if vers4 else "")
     try:
-        r = subprocess.run(["nfs-ls", url], capture_output=True, text=True, timeout=30)
+        r = subprocess.run(["nfs-ls", url], capture_output=True, text=True, timeout=30, check=False)
     except subprocess.TimeoutExpired:
         fail(f"Connection timed out while checking {source}")
     if r.returncode != 0:
@@ -110,7 +111,7 @@ def main():
         fail(f"access denied by server while mounting {source} (no backing directory for {path})")
     if not os.path.isdir(target):
         fail(f"mount point {target} does not exist", 32)
-    r = subprocess.run(["mount", "--bind", real, target], capture_output=True, text=True)
+    r = subprocess.run(["mount", "--bind", real, target], capture_output=True, text=True, check=False)
     if r.returncode != 0:
         fail(f"bind mount of {real} failed: {r.stderr.strip()}")
     if "ro" in opts:
