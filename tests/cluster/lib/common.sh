@@ -41,6 +41,7 @@ NODE_IF="snfs0"                 # dummy (or veth) interface holding the node and
 NODE_IF_PEER="snfs0-peer"       # the veth peer, when no dummy driver
 NODE_IP="172.30.0.1"            # node / API / NFS server address
 DNS_IP="172.30.0.10"            # CoreDNS
+API_HOST="127.0.0.1"            # the API server listens on loopback only
 SERVICE_CIDR="172.30.128.0/20"  # ClusterIPs (virtual, never routed: no kube-proxy)
 KUBERNETES_SVC_IP="172.30.128.1"
 BRIDGE="cni0"

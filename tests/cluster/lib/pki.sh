@@ -26,7 +26,7 @@ _cert() { # name CN O(or "") SANs(or "") usage(client|server|both)
 
 _kubeconfig() { # file user-cert-name server
   local file="$1" name="$2" server="$3"
-  [[ -s "$file" ]] && return 0
+  [[ -s "$file" ]] && grep -qx "    server: $server" "$file" && return 0
   cat > "$file" <<KCFG
 apiVersion: v1
 kind: Config
@@ -72,7 +72,9 @@ pki_generate() {
     openssl rsa -in "$PKI_DIR/sa.key" -pubout -out "$PKI_DIR/sa.pub" 2>/dev/null
     chmod 600 "$PKI_DIR/sa.key"
   fi
-  local api="https://$NODE_IP:6443"
+  # Clients on the host reach the API on loopback only: with the test bed down, a kubeconfig that
+  # named the node address would send requests out of the default route instead of failing here.
+  local api="https://$API_HOST:6443"
   _kubeconfig "$KUBECONFIG_ADMIN" admin "$api"
   _kubeconfig "$CONF_DIR/kube-controller-manager.kubeconfig" kube-controller-manager "$api"
   _kubeconfig "$CONF_DIR/kube-scheduler.kubeconfig" kube-scheduler "$api"
