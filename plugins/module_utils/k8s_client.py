@@ -133,7 +133,12 @@ def build_configuration(params):
     if explicit_host:
         configuration.host = explicit_host
     if params.get("api_key"):
-        configuration.api_key = {"authorization": "Bearer %s" % params["api_key"]}
+        # Replace, not add: a token the kubeconfig loader stored (and its hook that stores it again
+        # before each request) would win. Older kubernetes releases read "authorization", newer
+        # ones "BearerToken".
+        token = "Bearer %s" % params["api_key"]
+        configuration.api_key = {"authorization": token, "BearerToken": token}
+        configuration.refresh_api_key_hook = None
     if params.get("validate_certs") is not None:
         configuration.verify_ssl = params["validate_certs"]
     if params.get("ca_cert"):

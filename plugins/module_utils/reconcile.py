@@ -31,10 +31,10 @@ def _empty(value):
 
 
 def _equal_scalars(desired, live):
+    if isinstance(desired, bool) or isinstance(live, bool):
+        return desired is live  # True == 1 in Python, not in a manifest
     if desired == live:
         return True
-    if isinstance(desired, bool) or isinstance(live, bool):
-        return False
     if isinstance(desired, (str, int, float)) and isinstance(live, (str, int, float)):
         try:
             return parse_quantity(desired) == parse_quantity(live)

@@ -1,0 +1,182 @@
+# -*- coding: utf-8 -*-
+# Copyright: stateful.nfs contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The client against the real kubernetes library; only the HTTP transport underneath is faked."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import json
+
+import pytest
+
+from ansible_collections.stateful.nfs.plugins.module_utils import k8s_client
+
+kubernetes = pytest.importorskip("kubernetes")
+
+KUBECONFIG = """
+apiVersion: v1
+kind: Config
+clusters:
+- name: one
+  cluster: {server: "https://127.0.0.1:6443", insecure-skip-tls-verify: true}
+- name: two
+  cluster: {server: "https://127.0.0.2:6443", insecure-skip-tls-verify: true}
+users:
+- name: admin
+  user: {token: from-kubeconfig}
+contexts:
+- {name: one, context: {cluster: one, user: admin}}
+- {name: two, context: {cluster: two, user: admin}}
+current-context: one
+"""
+
+
+@pytest.fixture
+def kubeconfig(tmp_path):
+    path = tmp_path / "config"
+    path.write_text(KUBECONFIG)
+    return str(path)
+
+
+def bearer(configuration):
+    """The Authorization header the library will send."""
+    return configuration.auth_settings()["BearerToken"]["value"]
+
+
+def params(**given):
+    base = dict.fromkeys(k8s_client.AUTH_ARG_SPEC)
+    base.update(given)
+    return base
+
+
+class TestConfiguration:
+    def test_kubeconfig_and_context(self, kubeconfig):
+        configuration = k8s_client.build_configuration(params(kubeconfig=kubeconfig, context="two"))
+        assert configuration.host == "https://127.0.0.2:6443"
+        assert bearer(configuration) == "Bearer from-kubeconfig"
+
+    def test_explicit_options_override_the_kubeconfig(self, kubeconfig):
+        configuration = k8s_client.build_configuration(params(
+            kubeconfig=kubeconfig, host="https://10.9.9.9:6443", api_key="tok", validate_certs=False,
+            ca_cert="/ca.pem", client_cert="/c.pem", client_key="/k.pem", proxy="http://proxy:3128"))
+        assert configuration.host == "https://10.9.9.9:6443"
+        assert bearer(configuration) == "Bearer tok"  # over the kubeconfig's own token
+        assert (configuration.verify_ssl, configuration.ssl_ca_cert, configuration.cert_file,
+                configuration.key_file, configuration.proxy) == (False, "/ca.pem", "/c.pem", "/k.pem",
+                                                                 "http://proxy:3128")
+
+    def test_host_and_token_alone_need_no_kubeconfig(self, monkeypatch, tmp_path):
+        monkeypatch.setenv("KUBECONFIG", str(tmp_path / "missing"))
+        configuration = k8s_client.build_configuration(params(host="https://10.0.0.1:6443", api_key="t"))
+        assert configuration.host == "https://10.0.0.1:6443"
+
+    def test_missing_kubeconfig_names_the_option_and_the_fix(self, tmp_path):
+        with pytest.raises(k8s_client.ConfigException, match="kubeconfig=.*does not exist; give the path"):
+            k8s_client.build_configuration(params(kubeconfig=str(tmp_path / "nope")))
+
+    def test_nothing_at_all_says_where_credentials_come_from(self, monkeypatch, tmp_path):
+        monkeypatch.setenv("KUBECONFIG", str(tmp_path / "missing"))
+        monkeypatch.delenv("KUBERNETES_SERVICE_HOST", raising=False)
+        with pytest.raises(k8s_client.ConfigException, match="K8S_AUTH_KUBECONFIG"):
+            k8s_client.build_configuration(params())
+
+    def test_arg_spec_uses_the_kubernetes_core_environment_names(self):
+        fallbacks = {name: spec["fallback"][1][0] for name, spec in k8s_client.AUTH_ARG_SPEC.items()}
+        assert fallbacks == {
+            "kubeconfig": "K8S_AUTH_KUBECONFIG", "context": "K8S_AUTH_CONTEXT", "host": "K8S_AUTH_HOST",
+            "api_key": "K8S_AUTH_API_KEY", "validate_certs": "K8S_AUTH_VERIFY_SSL",
+            "ca_cert": "K8S_AUTH_SSL_CA_CERT", "client_cert": "K8S_AUTH_CERT_FILE",
+            "client_key": "K8S_AUTH_KEY_FILE", "proxy": "K8S_AUTH_PROXY"}
+        assert k8s_client.AUTH_ARG_SPEC["api_key"]["no_log"] is True
+
+
+class FakeHTTPResponse:
+    """What urllib3 hands the kubernetes library's REST layer."""
+
+    def __init__(self, status, payload):
+        self.status = status
+        self.reason = {200: "OK", 201: "Created", 404: "Not Found", 422: "Unprocessable Entity"}[status]
+        self.data = json.dumps(payload).encode()
+        self.headers = {"content-type": "application/json"}
+
+    def getheaders(self):
+        return self.headers
+
+    def getheader(self, name, default=None):
+        return self.headers.get(name, default)
+
+
+@pytest.fixture
+def transport(kubeconfig, monkeypatch):
+    """A K8sClient on the real ApiClient whose urllib3 pool answers from a script and records requests."""
+    client = k8s_client.client_from_params(params(kubeconfig=kubeconfig))
+    sent, answers = [], []
+
+    def request(method, url, **kwargs):
+        sent.append({"method": method, "url": url, "headers": kwargs.get("headers"), "body": kwargs.get("body")})
+        return answers.pop(0)
+
+    monkeypatch.setattr(client.api_client.rest_client.pool_manager, "request", request)
+    return client, sent, answers
+
+
+class TestRequests:
+    def test_get_returns_a_dict_with_the_token_sent(self, transport):
+        client, sent, answers = transport
+        answers.append(FakeHTTPResponse(200, {"kind": "Service", "metadata": {"name": "web"}}))
+        assert client.get("Service", "web", "demo") == {"kind": "Service", "metadata": {"name": "web"}}
+        assert sent[0]["method"] == "GET"
+        assert sent[0]["url"] == "https://127.0.0.1:6443/api/v1/namespaces/demo/services/web"
+        assert sent[0]["headers"]["authorization"] == "Bearer from-kubeconfig"
+
+    def test_get_of_a_missing_object_is_none(self, transport):
+        client, _sent, answers = transport
+        answers.append(FakeHTTPResponse(404, {"kind": "Status", "reason": "NotFound", "message": "not found"}))
+        assert client.get("PersistentVolume", "pv-0") is None
+
+    def test_list_fills_in_kind_and_api_version_of_items(self, transport):
+        client, sent, answers = transport
+        answers.append(FakeHTTPResponse(200, {"items": [{"metadata": {"name": "web"}}]}))
+        items = client.list("StatefulSet", "demo", label_selector="app=web")
+        assert items == [{"kind": "StatefulSet", "apiVersion": "apps/v1", "metadata": {"name": "web"}}]
+        assert sent[0]["url"] == ("https://127.0.0.1:6443/apis/apps/v1/namespaces/demo/statefulsets"
+                                  "?labelSelector=app%3Dweb")
+
+    def test_apply_is_a_server_side_apply_with_our_field_manager(self, transport):
+        client, sent, answers = transport
+        answers.append(FakeHTTPResponse(200, {"metadata": {"name": "pv-0", "resourceVersion": "2"}}))
+        body = {"apiVersion": "v1", "kind": "PersistentVolume", "metadata": {"name": "pv-0"}}
+        client.apply(body, dry_run=True)
+        assert sent[0]["method"] == "PATCH"
+        assert sent[0]["url"] == ("https://127.0.0.1:6443/api/v1/persistentvolumes/pv-0"
+                                  "?fieldManager=stateful.nfs&force=true&dryRun=All")
+        assert sent[0]["headers"]["Content-Type"] == "application/apply-patch+yaml"
+        assert json.loads(sent[0]["body"]) == body
+
+    def test_api_error_is_one_line_naming_the_object_and_the_reason(self, transport):
+        client, _sent, answers = transport
+        answers.append(FakeHTTPResponse(422, {
+            "kind": "Status", "reason": "Invalid",
+            "message": "StatefulSet.apps \"web\" is invalid: spec: Forbidden: updates to\n statefulset spec"}))
+        with pytest.raises(k8s_client.K8sError) as caught:
+            client.apply({"apiVersion": "apps/v1", "kind": "StatefulSet",
+                          "metadata": {"name": "web", "namespace": "demo"}})
+        message = str(caught.value)
+        assert message.startswith("apply StatefulSet/demo/web: StatefulSet.apps \"web\" is invalid")
+        assert "\n" not in message
+        assert message.endswith("(HTTP 422 Invalid)")
+        assert caught.value.status == 422
+
+    def test_delete_sends_uid_precondition_and_tolerates_gone_objects(self, transport):
+        client, sent, answers = transport
+        answers.append(FakeHTTPResponse(404, {"kind": "Status", "reason": "NotFound"}))
+        assert client.delete("Pod", "web-0", "demo", grace_period_seconds=0, uid="u-1") is None
+        assert json.loads(sent[0]["body"]) == {"kind": "DeleteOptions", "apiVersion": "v1",
+                                               "gracePeriodSeconds": 0, "preconditions": {"uid": "u-1"}}
+
+
+def test_object_ref():
+    assert k8s_client.object_ref("PersistentVolume", "pv-0") == "PersistentVolume/pv-0"
+    assert k8s_client.object_ref("Pod", "web-0", "demo") == "Pod/demo/web-0"
