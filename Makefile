@@ -19,6 +19,11 @@ COLLECTION := $(COLLECTIONS_ROOT)/ansible_collections/stateful/nfs
 VENV_KEY := $(shell cat requirements.txt requirements-dev.txt 2>/dev/null | sha256sum | cut -c1-12)
 VENV := $(STATEFUL_NFS_CACHE)/venv-py$(PYTHON_VERSION)-$(VENV_KEY)
 export PATH := $(VENV)/bin:$(PATH)
+# The lower bounds of the supported ranges (kubernetes from requirements.txt, ansible-core 2.16), so
+# the unit tests cover both ends.
+OLDEST_KUBERNETES := $(shell sed -n 's/^kubernetes>=\([0-9.]*\),.*/kubernetes==\1/p' requirements.txt)
+OLDEST_ANSIBLE_CORE := ansible-core>=2.16,<2.17
+OLDEST_VENV := $(STATEFUL_NFS_CACHE)/venv-py$(PYTHON_VERSION)-$(subst ==,-,$(OLDEST_KUBERNETES))-ansible-core-2.16
 export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS_ROOT)
 
 include tests/cluster/cluster.mk
@@ -45,8 +50,11 @@ sanity: collection ## ansible-test sanity (every test ansible-test runs for this
 lint: collection ## ansible-lint, production profile, on the collection's YAML
 	cd $(COLLECTION) && ansible-lint --profile production
 
-unit: collection ## Unit tests (no cluster)
+unit: collection ## Unit tests (no cluster), with the newest and the oldest supported kubernetes library
 	cd $(COLLECTION) && PYTHONPATH=$(COLLECTIONS_ROOT) python -m pytest -q -p no:cacheprovider tests/unit
+	@test -x $(OLDEST_VENV)/bin/pytest || { python$(PYTHON_VERSION) -m venv $(OLDEST_VENV) && \
+	  $(OLDEST_VENV)/bin/pip install -q $(OLDEST_KUBERNETES) jmespath pytest "$(OLDEST_ANSIBLE_CORE)"; }
+	cd $(COLLECTION) && PYTHONPATH=$(COLLECTIONS_ROOT) $(OLDEST_VENV)/bin/python -m pytest -q -p no:cacheprovider tests/unit
 
 integration-host: collection ## Integration targets that need only this host (root): the export module's kernel backend
 	cd $(COLLECTION) && ansible-test integration --color --python $(PYTHON_VERSION) --allow-destructive --allow-root \
