@@ -11,6 +11,11 @@ import json
 
 import pytest
 
+try:
+    from urllib.parse import parse_qsl
+except ImportError:  # pragma: no cover
+    from urlparse import parse_qsl
+
 from ansible_collections.stateful.nfs.plugins.module_utils import k8s_client
 
 kubernetes = pytest.importorskip("kubernetes")
@@ -115,7 +120,10 @@ def transport(kubeconfig, monkeypatch):
     sent, answers = [], []
 
     def request(method, url, **kwargs):
-        sent.append({"method": method, "url": url, "headers": kwargs.get("headers"), "body": kwargs.get("body")})
+        # Newer library releases put the query in the URL, older ones pass GET queries as fields.
+        path, _sep, query = url.partition("?")
+        sent.append({"method": method, "url": path, "query": parse_qsl(query) + list(kwargs.get("fields") or []),
+                     "headers": kwargs.get("headers"), "body": kwargs.get("body")})
         return answers.pop(0)
 
     monkeypatch.setattr(client.api_client.rest_client.pool_manager, "request", request)
@@ -141,8 +149,8 @@ class TestRequests:
         answers.append(FakeHTTPResponse(200, {"items": [{"metadata": {"name": "web"}}]}))
         items = client.list("StatefulSet", "demo", label_selector="app=web")
         assert items == [{"kind": "StatefulSet", "apiVersion": "apps/v1", "metadata": {"name": "web"}}]
-        assert sent[0]["url"] == ("https://127.0.0.1:6443/apis/apps/v1/namespaces/demo/statefulsets"
-                                  "?labelSelector=app%3Dweb")
+        assert sent[0]["url"] == "https://127.0.0.1:6443/apis/apps/v1/namespaces/demo/statefulsets"
+        assert sent[0]["query"] == [("labelSelector", "app=web")]
 
     def test_apply_is_a_server_side_apply_with_our_field_manager(self, transport):
         client, sent, answers = transport
@@ -150,8 +158,8 @@ class TestRequests:
         body = {"apiVersion": "v1", "kind": "PersistentVolume", "metadata": {"name": "pv-0"}}
         client.apply(body, dry_run=True)
         assert sent[0]["method"] == "PATCH"
-        assert sent[0]["url"] == ("https://127.0.0.1:6443/api/v1/persistentvolumes/pv-0"
-                                  "?fieldManager=stateful.nfs&force=true&dryRun=All")
+        assert sent[0]["url"] == "https://127.0.0.1:6443/api/v1/persistentvolumes/pv-0"
+        assert sorted(sent[0]["query"]) == [("dryRun", "All"), ("fieldManager", "stateful.nfs"), ("force", "true")]
         assert sent[0]["headers"]["Content-Type"] == "application/apply-patch+yaml"
         assert json.loads(sent[0]["body"]) == body
 
