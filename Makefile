@@ -58,11 +58,11 @@ unit: collection ## Unit tests (no cluster), with the newest and the oldest supp
 
 integration-host: collection ## Integration targets that need only this host (root): the export module's kernel backend
 	cd $(COLLECTION) && ansible-test integration --color --python $(PYTHON_VERSION) --allow-destructive --allow-root \
-	  --exclude testbed all
+	  --exclude testbed/
 
 integration-testbed: collection ## Integration targets against the running local test bed (make cluster-up)
 	tests/bin/write-integration-config $(COLLECTION)/tests/integration/integration_config.yml
-	cd $(COLLECTION) && ansible-test integration --color --python $(PYTHON_VERSION) --allow-destructive --allow-root testbed
+	cd $(COLLECTION) && ansible-test integration --color --python $(PYTHON_VERSION) --allow-destructive --allow-root testbed/
 
 integration: ## Bring the test bed up (and down again if this run started it) around every integration target
 	tests/bin/with-testbed $(MAKE) --no-print-directory integration-host integration-testbed $(MOLECULE_IF_PRESENT)
