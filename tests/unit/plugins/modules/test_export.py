@@ -7,42 +7,19 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import json
 import os
 
 import pytest
 
 from ansible.module_utils import basic
-from ansible.module_utils.common.text.converters import to_bytes
 
 from ansible_collections.stateful.nfs.plugins.modules import export as module
 
-try:
-    from ansible.module_utils.testing import patch_module_args
-except ImportError:  # ansible-core < 2.19
-    patch_module_args = None
-
-
-class Exit(Exception):
-    def __init__(self, failed, result):
-        super(Exit, self).__init__(result.get("msg"))
-        self.failed = failed
-        self.result = result
-
 
 @pytest.fixture
-def run(monkeypatch):
+def run(monkeypatch, run_module):
     """run(args, answers=None, check_mode=False, diff=False) -> (failed, result, commands, warnings)."""
     commands, warnings = [], []
-
-    def exit_json(self, **result):
-        raise Exit(False, result)
-
-    def fail_json(self, **result):
-        raise Exit(True, result)
-
-    monkeypatch.setattr(basic.AnsibleModule, "exit_json", exit_json)
-    monkeypatch.setattr(basic.AnsibleModule, "fail_json", fail_json)
     monkeypatch.setattr(basic.AnsibleModule, "warn", lambda self, msg: warnings.append(msg))
     monkeypatch.setattr(basic.AnsibleModule, "get_bin_path",
                         lambda self, name, required=False, opt_dirs=None: "/usr/sbin/" + name)
@@ -56,15 +33,8 @@ def run(monkeypatch):
             commands.append(list(argv))
             return queue.pop(0) if queue else (0, "", "")
         monkeypatch.setattr(basic.AnsibleModule, "run_command", run_command)
-        args = dict(args, _ansible_check_mode=check_mode, _ansible_diff=diff)
-        with pytest.raises(Exit) as caught:
-            if patch_module_args is not None:
-                with patch_module_args(args):
-                    module.main()
-            else:
-                monkeypatch.setattr(basic, "_ANSIBLE_ARGS", to_bytes(json.dumps({"ANSIBLE_MODULE_ARGS": args})))
-                module.main()
-        return caught.value.failed, caught.value.result, list(commands), list(warnings)
+        failed, result = run_module(module.main, args, check_mode=check_mode, diff=diff)
+        return failed, result, list(commands), list(warnings)
 
     return runner
 

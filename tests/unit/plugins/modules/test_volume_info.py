@@ -7,18 +7,19 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import functools
+
 import pytest
 
 from ansible_collections.stateful.nfs.plugins.module_utils import k8s_client
 from ansible_collections.stateful.nfs.plugins.modules import volume_info as module
 from ansible_collections.stateful.nfs.tests.unit.plugins.module_utils.test_volume_info_filters import nfs_pv
 from ansible_collections.stateful.nfs.tests.unit.plugins.module_utils.test_volumes_plan import FakeClient
-from ansible_collections.stateful.nfs.tests.unit.plugins.modules.test_namespace import module_runner
 
 
 @pytest.fixture
-def run(monkeypatch):
-    return module_runner(monkeypatch, module.main)
+def run(run_module):
+    return functools.partial(run_module, module.main)
 
 
 def cluster():

@@ -7,58 +7,18 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import json
+import functools
 
 import pytest
-
-from ansible.module_utils import basic
-from ansible.module_utils.common.text.converters import to_bytes
 
 from ansible_collections.stateful.nfs.plugins.module_utils import k8s_client
 from ansible_collections.stateful.nfs.plugins.modules import volumes as module
 from ansible_collections.stateful.nfs.tests.unit.plugins.module_utils.test_volumes_plan import FakeClient
 
-try:
-    from ansible.module_utils.testing import patch_module_args
-except ImportError:  # ansible-core < 2.19
-    patch_module_args = None
-
-
-class Exit(Exception):
-    def __init__(self, failed, result):
-        super(Exit, self).__init__(result.get("msg"))
-        self.failed = failed
-        self.result = result
-
 
 @pytest.fixture
-def run(monkeypatch):
-    """run(args, client, check_mode=False, diff=False) -> (failed, result); client None = must not connect."""
-    def exit_json(self, **result):
-        raise Exit(False, result)
-
-    def fail_json(self, **result):
-        raise Exit(True, result)
-
-    monkeypatch.setattr(basic.AnsibleModule, "exit_json", exit_json)
-    monkeypatch.setattr(basic.AnsibleModule, "fail_json", fail_json)
-
-    def runner(args, client, check_mode=False, diff=False):
-        def connect(_module):
-            assert client is not None, "the module connected although the input was invalid"
-            return client
-        monkeypatch.setattr(k8s_client, "connect", connect)
-        args = dict(args, _ansible_check_mode=check_mode, _ansible_diff=diff)
-        with pytest.raises(Exit) as caught:
-            if patch_module_args is not None:
-                with patch_module_args(args):
-                    module.main()
-            else:
-                monkeypatch.setattr(basic, "_ANSIBLE_ARGS", to_bytes(json.dumps({"ANSIBLE_MODULE_ARGS": args})))
-                module.main()
-        return caught.value.failed, caught.value.result
-
-    return runner
+def run(run_module):
+    return functools.partial(run_module, module.main)
 
 
 ARGS = dict(statefulset="web", namespace="demo", claim="www", replicas=2, nfs_server="10.0.1.201",
