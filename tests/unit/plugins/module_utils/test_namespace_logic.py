@@ -20,25 +20,21 @@ from ansible_collections.stateful.nfs.plugins.module_utils.errors import Failure
 from ansible_collections.stateful.nfs.plugins.module_utils.k8s_client import FIELD_MANAGER
 from ansible_collections.stateful.nfs.plugins.module_utils.manifests.namespace import build_namespace
 from ansible_collections.stateful.nfs.plugins.module_utils.waiters import WaitTimeout
+from ansible_collections.stateful.nfs.tests.unit.plugins.module_utils.fakes import Clock, FakeK8sClient
 
 MAPS = ("labels", "annotations")
 
 
-class FakeClient(object):
+class FakeClient(FakeK8sClient):
     """Namespaces in memory; apply keeps SSA ownership of labels/annotations; records every call."""
 
-    field_manager = FIELD_MANAGER
-
     def __init__(self, *namespaces):
+        super(FakeClient, self).__init__()
         self.store = {}
-        self.calls = []
         self.version = 100
         self.gone_after_gets = None  # a Terminating namespace disappears after this many GETs
         for obj in namespaces:
             self.store[obj["metadata"]["name"]] = copy.deepcopy(obj)
-
-    def writes(self):
-        return [call for call in self.calls if call[0] in ("apply", "patch", "create", "delete")]
 
     def get(self, kind, name, namespace=None):
         assert kind == "Namespace" and namespace is None
@@ -48,9 +44,6 @@ class FakeClient(object):
             if self.gone_after_gets < 0:
                 self.store.pop(name, None)
         return copy.deepcopy(self.store.get(name))
-
-    def list(self, kind, namespace=None, label_selector=None, field_selector=None):
-        raise AssertionError("namespace never lists")
 
     def apply(self, body, dry_run=False, force=True):
         self.calls.append(("apply", body["kind"], body["metadata"]["name"], dry_run))
@@ -83,16 +76,6 @@ class FakeClient(object):
             self.store[name] = copy.deepcopy(after)
         return after
 
-    def patch(self, kind, name, namespace, patch, patch_type="merge", dry_run=False, subresource=None):
-        raise AssertionError("namespace never patches")
-
-    def create(self, body, dry_run=False):
-        raise AssertionError("namespace creates with server-side apply")
-
-    def delete(self, kind, name, namespace=None, propagation_policy=None, grace_period_seconds=None,
-               dry_run=False, uid=None):
-        raise AssertionError("namespace never deletes")
-
 
 def namespace_owned(live):
     for entry in live["metadata"].get("managedFields", []):
@@ -107,16 +90,6 @@ def params(**overrides):
     base.update(overrides)
     return base
 
-
-class Clock(object):
-    def __init__(self):
-        self.now = 0.0
-
-    def __call__(self):
-        return self.now
-
-    def sleep(self, seconds):
-        self.now += seconds
 
 
 # ---------------------------------------------------------------- validation and manifest (pure)

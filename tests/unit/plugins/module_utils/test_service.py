@@ -14,16 +14,15 @@ from ansible_collections.stateful.nfs.plugins.module_utils import service
 from ansible_collections.stateful.nfs.plugins.module_utils.errors import Failure
 from ansible_collections.stateful.nfs.plugins.module_utils.manifests.service import build_service
 from ansible_collections.stateful.nfs.plugins.module_utils.manifests.statefulset import deep_merge
+from ansible_collections.stateful.nfs.tests.unit.plugins.module_utils.fakes import FakeK8sClient
 
 
-class FakeClient(object):
+class FakeClient(FakeK8sClient):
     """The K8sClient methods the Service run uses, over an in-memory store. Records every call."""
 
-    field_manager = "stateful.nfs"
-
     def __init__(self, objects=None):
+        super(FakeClient, self).__init__()
         self.objects = dict(((o["metadata"]["namespace"], o["metadata"]["name"]), o) for o in objects or [])
-        self.calls = []
         self.version = 100
 
     def get(self, kind, name, namespace=None):
@@ -49,9 +48,6 @@ class FakeClient(object):
         if not dry_run:
             return self.objects.pop((namespace, name), None)
         return self.objects.get((namespace, name))
-
-    def writes(self):
-        return [call for call in self.calls if call[0] in ("apply", "delete", "create", "patch")]
 
 
 def params(**overrides):

@@ -14,21 +14,19 @@ import pytest
 from ansible_collections.stateful.nfs.plugins.module_utils import statefulset
 from ansible_collections.stateful.nfs.plugins.module_utils.errors import Failure
 from ansible_collections.stateful.nfs.plugins.module_utils.manifests.statefulset import deep_merge
-
+from ansible_collections.stateful.nfs.tests.unit.plugins.module_utils.fakes import Clock, FakeK8sClient
 from ansible_collections.stateful.nfs.tests.unit.plugins.module_utils.test_statefulset_logic import LIVE, params, pod
 
 
-class FakeClient(object):
+class FakeClient(FakeK8sClient):
     """In-memory K8sClient stand-in. `gets` scripts successive answers of get() for one object."""
 
-    field_manager = "stateful.nfs"
-
     def __init__(self, objects=None, pods=None, events=None, gets=None):
+        super(FakeClient, self).__init__()
         self.objects = dict(((o["kind"], o["metadata"]["name"]), copy.deepcopy(o)) for o in objects or [])
         self.pods = pods or []
         self.events = events or {}
         self.gets = list(gets or [])
-        self.calls = []
         self.version = 5000
 
     def get(self, kind, name, namespace=None):
@@ -61,9 +59,6 @@ class FakeClient(object):
         if dry_run:
             return self.objects.get((kind, name))
         return self.objects.pop((kind, name), None)
-
-    def writes(self):
-        return [call for call in self.calls if call[0] in ("apply", "delete", "create", "patch")]
 
 
 def test_second_run_on_the_realistic_live_object_sends_nothing():
@@ -198,16 +193,6 @@ def test_absent_refuses_when_the_controller_would_delete_the_claims():
 
 
 # ---------------------------------------------------------------- rollout wait
-
-class Clock(object):
-    def __init__(self):
-        self.now = 0.0
-
-    def __call__(self):
-        return self.now
-
-    def sleep(self, seconds):
-        self.now += seconds
 
 
 def rolling(ready):

@@ -12,6 +12,7 @@ import pytest
 from ansible_collections.stateful.nfs.plugins.module_utils import volumes
 from ansible_collections.stateful.nfs.plugins.module_utils.errors import SpecError
 from ansible_collections.stateful.nfs.plugins.module_utils.waiters import WaitTimeout
+from ansible_collections.stateful.nfs.tests.unit.plugins.module_utils.fakes import Clock
 from ansible_collections.stateful.nfs.tests.unit.plugins.module_utils.test_volumes_plan import (
     FakeClient, live_pv, make_spec)
 
@@ -170,16 +171,6 @@ def test_without_delete_claims_the_statefulsets_claims_stay():
     volumes.absent(client, make_spec(state="absent", force=True))
     assert list(client.store) == [("PersistentVolumeClaim", "demo", "www-web-0")]
 
-
-class Clock(object):
-    def __init__(self):
-        self.now = 0.0
-
-    def __call__(self):
-        return self.now
-
-    def sleep(self, seconds):
-        self.now += seconds
 
 
 def test_wait_looks_for_the_unlabelled_claims():

@@ -20,6 +20,7 @@ from ansible_collections.stateful.nfs.plugins.module_utils.errors import SpecErr
 from ansible_collections.stateful.nfs.plugins.module_utils.k8s_client import FIELD_MANAGER, K8sError
 from ansible_collections.stateful.nfs.plugins.module_utils.manifests import volumes as manifests
 from ansible_collections.stateful.nfs.plugins.module_utils.waiters import WaitTimeout
+from ansible_collections.stateful.nfs.tests.unit.plugins.module_utils.fakes import Clock, FakeK8sClient
 
 
 def _merge(base, patch):
@@ -31,14 +32,12 @@ def _merge(base, patch):
     return base
 
 
-class FakeClient(object):
+class FakeClient(FakeK8sClient):
     """K8sClient's interface over an in-memory store; records every call."""
 
-    field_manager = FIELD_MANAGER
-
     def __init__(self, objects=()):
+        super(FakeClient, self).__init__()
         self.store = {}
-        self.calls = []
         self.version = 100
         self.new_phase = "Available"
         for obj in objects:
@@ -51,9 +50,6 @@ class FakeClient(object):
         obj["metadata"].setdefault("uid", "uid-%s" % obj["metadata"]["name"])
         self.store[(obj["kind"], obj["metadata"].get("namespace"), obj["metadata"]["name"])] = obj
         return obj
-
-    def writes(self):
-        return [call for call in self.calls if call[0] in ("apply", "patch", "create", "delete")]
 
     @staticmethod
     def _labels_match(obj, selector):
@@ -83,12 +79,6 @@ class FakeClient(object):
         if after["kind"] == "PersistentVolume" and after["status"].get("phase") == "Pending":
             self.store[key]["status"]["phase"] = self.new_phase  # what the PV controller does next
         return after
-
-    def patch(self, kind, name, namespace, patch, patch_type="merge", dry_run=False, subresource=None):
-        raise AssertionError("volumes never patches")
-
-    def create(self, body, dry_run=False):
-        raise AssertionError("volumes creates with server-side apply")
 
     def delete(self, kind, name, namespace=None, propagation_policy=None, grace_period_seconds=None,
                dry_run=False, uid=None):
@@ -421,16 +411,6 @@ def test_api_errors_propagate_as_k8s_error():
 # ---------------------------------------------------------------------------------------------
 # Waiting
 # ---------------------------------------------------------------------------------------------
-
-class Clock(object):
-    def __init__(self):
-        self.now = 0.0
-
-    def __call__(self):
-        return self.now
-
-    def sleep(self, seconds):
-        self.now += seconds
 
 
 def test_wait_polls_until_available():

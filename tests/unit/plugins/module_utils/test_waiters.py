@@ -9,17 +9,8 @@ __metaclass__ = type
 import pytest
 
 from ansible_collections.stateful.nfs.plugins.module_utils import waiters
+from ansible_collections.stateful.nfs.tests.unit.plugins.module_utils.fakes import Clock
 
-
-class Clock:
-    def __init__(self):
-        self.now = 0.0
-
-    def __call__(self):
-        return self.now
-
-    def sleep(self, seconds):
-        self.now += seconds
 
 
 def test_poll_returns_the_state_once_done():

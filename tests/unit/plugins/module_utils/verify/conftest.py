@@ -8,13 +8,13 @@ __metaclass__ = type
 
 import pytest
 
-from ansible_collections.stateful.nfs.tests.unit.plugins.module_utils.verify.verify_fakes import (
-    FakeCluster, FakeTime, make_sts)
+from ansible_collections.stateful.nfs.tests.unit.plugins.module_utils.fakes import Clock
+from ansible_collections.stateful.nfs.tests.unit.plugins.module_utils.verify.verify_fakes import FakeCluster, make_sts
 
 
 @pytest.fixture
 def fake_time():
-    return FakeTime()
+    return Clock()
 
 
 @pytest.fixture

@@ -28,7 +28,7 @@ def spec_of(**overrides):
 
 
 def run(cluster, fake_time, spec, **kwargs):
-    return runner.run(cluster, spec, cluster.exec_fn, clock=fake_time.clock, sleep=fake_time.sleep,
+    return runner.run(cluster, spec, cluster.exec_fn, clock=fake_time, sleep=fake_time.sleep,
                       now=lambda: "2026-01-01T00:00:00Z", **kwargs)
 
 
@@ -266,7 +266,13 @@ def test_report_files_are_written_also_on_failure(tmp_path, fake_time):
                                         disruptions=[{"type": "delete_pod", "ordinal": 1}]))
     paths = caught.value.result["report"]
     assert paths == {"json": os.path.join(report_dir, "verify_persistence-ns-web.json"),
-                     "junit": os.path.join(report_dir, "verify_persistence-ns-web.junit.xml")}
+                     "junit": os.path.join(report_dir, "verify_persistence-ns-web.junit.xml"),
+                     "text": os.path.join(report_dir, "verify_persistence-ns-web.txt")}
+    with open(paths["text"]) as handle:
+        assert handle.read() == caught.value.result["report_text"]
+    web1_after = [line for line in caught.value.result["report_text"].splitlines()
+                  if line.startswith("delete_pod[web-1]") and " web-1 " in line]
+    assert len(web1_after) == 1 and "FAIL(" in web1_after[0] and "marker" in web1_after[0]
     with open(paths["json"]) as handle:
         data = json.load(handle)
     assert data["passed"] is False and data["statefulset"] == "ns/web"

@@ -16,6 +16,7 @@ import itertools
 
 from ansible_collections.stateful.nfs.plugins.module_utils.verify import observe
 from ansible_collections.stateful.nfs.plugins.module_utils.verify.pod_exec import ExecResult
+from ansible_collections.stateful.nfs.tests.unit.plugins.module_utils.fakes import FakeK8sClient
 
 
 def make_sts(name="web", namespace="ns", replicas=2, claim="www", mount="/data", policy="OrderedReady",
@@ -46,12 +47,11 @@ def make_sts(name="web", namespace="ns", replicas=2, claim="www", mount="/data",
     return sts
 
 
-class FakeCluster(object):
+class FakeCluster(FakeK8sClient):
     """K8sClient's methods (get, list, patch, delete, events_for) over an in-memory StatefulSet."""
 
-    field_manager = "stateful.nfs"
-
     def __init__(self, sts, nfs_server="10.0.0.1"):
+        super(FakeCluster, self).__init__()
         self.sts = sts
         self.ns = sts["metadata"]["namespace"]
         self.name = sts["metadata"]["name"]
@@ -60,7 +60,6 @@ class FakeCluster(object):
         self.pvs = {}
         self.files = {}            # volume key -> {path: content}
         self.events = []
-        self.calls = []
         self.uids = itertools.count(1)
         self.ips = itertools.count(10)
         self.revision = 1
@@ -195,12 +194,6 @@ class FakeCluster(object):
         self.sts["metadata"]["generation"] += 1
         return copy.deepcopy(self.sts)
 
-    def apply(self, body, dry_run=False, force=True):
-        raise AssertionError("verify_persistence never applies objects")
-
-    def create(self, body, dry_run=False):
-        raise AssertionError("verify_persistence never creates objects")
-
     # ---------------------------------------------------------------- the exec boundary
     def volume_key(self, pod):
         for volume in pod["spec"]["volumes"]:
@@ -252,13 +245,3 @@ class FakeCluster(object):
                  for p in sorted(self.pods) if observe.is_ready(self.pods[p])]
         return ExecResult(0, header + "\n".join(lines) + "\n", "")
 
-
-class FakeTime(object):
-    def __init__(self):
-        self.now = 1000.0
-
-    def clock(self):
-        return self.now
-
-    def sleep(self, seconds):
-        self.now += max(seconds, 0.01)

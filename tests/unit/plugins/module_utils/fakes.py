@@ -1,0 +1,64 @@
+# -*- coding: utf-8 -*-
+# Copyright: stateful.nfs contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""What the fakes of the client boundary share: K8sClient's method signatures and a clock for the waits.
+
+Each test's fake client subclasses FakeK8sClient and overrides the methods its code under test calls,
+recording each call in `calls`; a call to any other method fails the test. There is no fake API server.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible_collections.stateful.nfs.plugins.module_utils.k8s_client import FIELD_MANAGER
+
+
+class FakeK8sClient(object):
+    field_manager = FIELD_MANAGER
+
+    def __init__(self):
+        self.calls = []
+
+    def writes(self):
+        """The recorded calls that change something, in order."""
+        return [call for call in self.calls if call[0] in ("apply", "patch", "create", "delete")]
+
+    def unexpected(self, method, *args):
+        raise AssertionError("%s called %s%r, which the code under test must not call"
+                             % (type(self).__name__, method, args))
+
+    def get(self, kind, name, namespace=None):
+        self.unexpected("get", kind, name, namespace)
+
+    def list(self, kind, namespace=None, label_selector=None, field_selector=None):
+        self.unexpected("list", kind, namespace, label_selector, field_selector)
+
+    def apply(self, body, dry_run=False, force=True):
+        self.unexpected("apply", body.get("kind"), body.get("metadata", {}).get("name"))
+
+    def patch(self, kind, name, namespace, patch, patch_type="merge", dry_run=False, subresource=None):
+        self.unexpected("patch", kind, name, namespace)
+
+    def create(self, body, dry_run=False):
+        self.unexpected("create", body.get("kind"), body.get("metadata", {}).get("name"))
+
+    def delete(self, kind, name, namespace=None, propagation_policy=None, grace_period_seconds=None,
+               dry_run=False, uid=None):
+        self.unexpected("delete", kind, name, namespace)
+
+    def events_for(self, kind, name, namespace):
+        self.unexpected("events_for", kind, name, namespace)
+
+
+class Clock(object):
+    """A monotonic clock that only sleeping moves: pass clock=clock, sleep=clock.sleep."""
+
+    def __init__(self, now=0.0):
+        self.now = now
+
+    def __call__(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.now += seconds
