@@ -32,7 +32,7 @@ description:
   - Replicas are observed, written and checked concurrently (O(workers) threads). Pods are deleted together
     only with C(at_once) (see O(disruptions)) on a StatefulSet whose C(podManagementPolicy) is C(Parallel).
   - Any failed check fails the task; the message names the replica, the check, what was expected and what was
-    seen. The result table per replica and step is returned, and written as JSON and JUnit XML to O(report_dir).
+    seen. The result table per replica and step is returned, and written as JSON and JUnit XML (and as a text table) to O(report_dir).
 author:
   - stateful.nfs contributors (@stateful-nfs)
 options:
@@ -140,8 +140,9 @@ options:
   report_dir:
     description:
       - Directory on the host that runs the module to write the report to, as
-        C(verify_persistence-<namespace>-<statefulset>.json) and C(verify_persistence-<namespace>-<statefulset>.junit.xml)
-        (JUnit XML, one test suite per step and one test case per check, read by AWX and CI).
+        C(verify_persistence-<namespace>-<statefulset>.json), C(verify_persistence-<namespace>-<statefulset>.junit.xml)
+        (JUnit XML, one test suite per step and one test case per check, read by AWX and CI) and
+        C(verify_persistence-<namespace>-<statefulset>.txt) (the table of RV(report_text)).
       - The report is written also when a check fails. Not written in check mode.
     type: path
   workers:
@@ -406,9 +407,20 @@ replicas:
   type: dict
   sample: {original: 3, found_at_end: 0, restored: true, ready_again: true}
 report:
-  description: Paths of the written report, C(json) and C(junit); null without O(report_dir) or in check mode.
+  description:
+    - Paths of the written report, C(json), C(junit) and C(text) (the table of RV(report_text)); null without
+      O(report_dir) or in check mode.
   returned: always
   type: dict
+report_text:
+  description:
+    - The result table as aligned text, one line per replica and step, then the time each disruption took.
+  returned: when not in check mode
+  type: str
+  sample: |
+    step               pod    uid       claim      pv              marker  result
+    baseline           web-0  73f2527c  www-web-0  demo-www-web-0  intact  ok
+    delete_pod[web-0]  web-0  df584135  www-web-0  demo-www-web-0  intact  ok
 duration_seconds:
   description: How long the run took.
   returned: when not in check mode

@@ -211,15 +211,16 @@ def preflight(client, sts, target, spec, clock, sleep, interval):
 
 def _files(report_dir, target):
     base = os.path.join(report_dir, "verify_persistence-%s-%s" % (target["namespace"], target["statefulset"]))
-    return {"json": base + ".json", "junit": base + ".junit.xml"}
+    return {"json": base + ".json", "junit": base + ".junit.xml", "text": base + ".txt"}
 
 
 def write_report(report_dir, target, data):
-    """The JSON report and the JUnit XML in report_dir; their paths."""
+    """The JSON report, the JUnit XML and the text table in report_dir; their paths."""
     paths = _files(report_dir, target)
     if not os.path.isdir(report_dir):
         os.makedirs(report_dir)
-    for key, text in (("json", reports.to_json(data)), ("junit", reports.to_junit(data))):
+    for key, text in (("json", reports.to_json(data)), ("junit", reports.to_junit(data)),
+                      ("text", reports.to_table(data))):
         tmp = paths[key] + ".tmp"
         with open(tmp, "w") as handle:
             handle.write(text)
@@ -355,6 +356,7 @@ def finish(run_, plan_lines, started, finished, duration, want_diff):
         "markers": run_.markers,
         "replicas": run_.restored,
         "report": None,
+        "report_text": reports.to_table(data),
         "duration_seconds": duration,
     }
     if spec["report_dir"]:
