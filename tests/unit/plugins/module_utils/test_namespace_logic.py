@@ -91,7 +91,6 @@ def params(**overrides):
     return base
 
 
-
 # ---------------------------------------------------------------- validation and manifest (pure)
 
 def test_valid_input_has_no_problems():

@@ -172,7 +172,6 @@ def test_without_delete_claims_the_statefulsets_claims_stay():
     assert list(client.store) == [("PersistentVolumeClaim", "demo", "www-web-0")]
 
 
-
 def test_wait_looks_for_the_unlabelled_claims():
     client = FakeClient(app(1))
     real_delete = client.delete

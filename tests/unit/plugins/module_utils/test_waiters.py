@@ -12,7 +12,6 @@ from ansible_collections.stateful.nfs.plugins.module_utils import waiters
 from ansible_collections.stateful.nfs.tests.unit.plugins.module_utils.fakes import Clock
 
 
-
 def test_poll_returns_the_state_once_done():
     clock = Clock()
     answers = iter([(False, "Pending"), (False, "Pending"), (True, "Bound")])

@@ -244,4 +244,3 @@ class FakeCluster(FakeK8sClient):
         lines = ["%s\tservice = 0 50 80 %s.%s" % (name, p, name.split(".", 2)[2])
                  for p in sorted(self.pods) if observe.is_ready(self.pods[p])]
         return ExecResult(0, header + "\n".join(lines) + "\n", "")
-
