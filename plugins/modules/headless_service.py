@@ -105,6 +105,7 @@ options:
     default: false
 extends_documentation_fragment:
   - stateful.nfs.k8s_auth
+  - stateful.nfs.attributes.kubernetes
 attributes:
   check_mode:
     support: full
@@ -112,12 +113,6 @@ attributes:
   diff_mode:
     support: full
     description: Returns the Service before and after.
-  platform:
-    support: full
-    platforms: kubernetes
-    description: Talks to the Kubernetes API.
-notes:
-  - Part of the action group C(stateful.nfs.k8s).
 seealso:
   - module: stateful.nfs.statefulset
 """
@@ -184,9 +179,7 @@ diff:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.stateful.nfs.plugins.module_utils import k8s_client, service
-from ansible_collections.stateful.nfs.plugins.module_utils.errors import Failure
-from ansible_collections.stateful.nfs.plugins.module_utils.waiters import WaitTimeout
+from ansible_collections.stateful.nfs.plugins.module_utils import k8s_client, k8s_module, service
 
 PORT_SPEC = dict(
     name=dict(type="str"),
@@ -211,17 +204,8 @@ ARGUMENT_SPEC = dict(
 
 def main():
     module = AnsibleModule(argument_spec=dict(ARGUMENT_SPEC, **k8s_client.AUTH_ARG_SPEC), supports_check_mode=True)
-    problems = service.problems(module.params)
-    if problems:
-        module.fail_json(msg=problems)
-    client = k8s_client.connect(module)
-    try:
-        result = service.ensure(client, module.params, check_mode=module.check_mode, diff=module._diff)
-    except Failure as exc:
-        module.fail_json(msg=str(exc), **exc.result)
-    except (k8s_client.K8sError, WaitTimeout) as exc:
-        module.fail_json(msg=str(exc))
-    module.exit_json(**result)
+    k8s_module.run(module, k8s_module.without_problems(service.problems),
+                   lambda client, params: service.ensure(client, params, check_mode=module.check_mode, diff=module._diff))
 
 
 if __name__ == "__main__":

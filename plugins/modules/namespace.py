@@ -53,6 +53,7 @@ options:
     default: 120
 extends_documentation_fragment:
   - stateful.nfs.k8s_auth
+  - stateful.nfs.attributes.kubernetes
 attributes:
   check_mode:
     support: full
@@ -60,12 +61,7 @@ attributes:
   diff_mode:
     support: full
     description: Returns the Namespace before and after, without server bookkeeping.
-  platform:
-    support: full
-    platforms: kubernetes
-    description: Talks to the Kubernetes API.
 notes:
-  - Part of the action group C(stateful.nfs.k8s).
   - In check mode, a Namespace that does not exist yet is only dry-run created, so namespaced objects planned
     after it in the same check-mode run are refused by the server.
 seealso:
@@ -135,9 +131,7 @@ diff:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.stateful.nfs.plugins.module_utils import k8s_client, namespace
-from ansible_collections.stateful.nfs.plugins.module_utils.errors import Failure
-from ansible_collections.stateful.nfs.plugins.module_utils.waiters import WaitTimeout
+from ansible_collections.stateful.nfs.plugins.module_utils import k8s_client, k8s_module, namespace
 
 ARGUMENT_SPEC = dict(
     name=dict(type="str", required=True),
@@ -150,17 +144,8 @@ ARGUMENT_SPEC = dict(
 
 def main():
     module = AnsibleModule(argument_spec=dict(ARGUMENT_SPEC, **k8s_client.AUTH_ARG_SPEC), supports_check_mode=True)
-    problems = namespace.problems(module.params)
-    if problems:
-        module.fail_json(msg=problems)
-    client = k8s_client.connect(module)
-    try:
-        result = namespace.ensure(client, module.params, check_mode=module.check_mode, diff=module._diff)
-    except Failure as exc:
-        module.fail_json(msg=str(exc), **exc.result)
-    except (k8s_client.K8sError, WaitTimeout) as exc:
-        module.fail_json(msg=str(exc))
-    module.exit_json(**result)
+    k8s_module.run(module, k8s_module.without_problems(namespace.problems),
+                   lambda client, params: namespace.ensure(client, params, check_mode=module.check_mode, diff=module._diff))
 
 
 if __name__ == "__main__":

@@ -165,7 +165,6 @@ attributes:
     platforms: kubernetes
     description: Talks to the Kubernetes API, and runs commands in the pods through the exec subresource.
 notes:
-  - Part of the action group C(stateful.nfs.k8s).
   - RV(changed) reflects only what the module wrote, the markers. The disruptions leave the StatefulSet as found,
     except that V(rollout_restart) leaves the C(kubectl.kubernetes.io/restartedAt) annotation on the pod template,
     as C(kubectl rollout restart) does.
@@ -436,10 +435,8 @@ import uuid
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.stateful.nfs.plugins.module_utils import k8s_client
-from ansible_collections.stateful.nfs.plugins.module_utils.errors import Failure, SpecError
+from ansible_collections.stateful.nfs.plugins.module_utils import k8s_client, k8s_module
 from ansible_collections.stateful.nfs.plugins.module_utils.verify import pod_exec, plan, runner
-from ansible_collections.stateful.nfs.plugins.module_utils.waiters import WaitTimeout
 
 ARGUMENT_SPEC = dict(
     statefulset=dict(type="str", required=True),
@@ -470,21 +467,12 @@ def new_token():
 
 def main():
     module = AnsibleModule(argument_spec=dict(ARGUMENT_SPEC, **k8s_client.AUTH_ARG_SPEC), supports_check_mode=True)
-    try:
-        spec = plan.spec_from_params(module.params, new_token)
-    except SpecError as exc:
-        module.fail_json(msg=str(exc))
-    client = k8s_client.connect(module)
     if not pod_exec.HAS_STREAM:
         module.fail_json(msg="kubernetes.stream (part of the kubernetes Python library) is needed to run commands "
                              "in the pods", exception=pod_exec.STREAM_IMPORT_ERROR)
-    try:
-        result = runner.run(client, spec, pod_exec.exec_in_pod, check_mode=module.check_mode, want_diff=module._diff)
-    except Failure as exc:
-        module.fail_json(msg=str(exc), **exc.result)
-    except (SpecError, k8s_client.K8sError, WaitTimeout) as exc:
-        module.fail_json(msg=str(exc))
-    module.exit_json(**result)
+    k8s_module.run(module, lambda params: plan.spec_from_params(params, new_token),
+                   lambda client, spec: runner.run(client, spec, pod_exec.exec_in_pod, check_mode=module.check_mode,
+                                                   want_diff=module._diff))
 
 
 if __name__ == "__main__":

@@ -50,6 +50,7 @@ options:
     type: str
 extends_documentation_fragment:
   - stateful.nfs.k8s_auth
+  - stateful.nfs.attributes.kubernetes
 attributes:
   check_mode:
     support: full
@@ -57,12 +58,6 @@ attributes:
   diff_mode:
     support: none
     description: Nothing changes, so there is no diff.
-  platform:
-    support: full
-    platforms: kubernetes
-    description: Talks to the Kubernetes API.
-notes:
-  - Part of the action group C(stateful.nfs.k8s).
 seealso:
   - module: stateful.nfs.volumes
   - module: stateful.nfs.export
@@ -148,7 +143,7 @@ volumes:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.stateful.nfs.plugins.module_utils import k8s_client, volume_info
+from ansible_collections.stateful.nfs.plugins.module_utils import k8s_client, k8s_module, volume_info
 
 ARGUMENT_SPEC = dict(
     nfs_server=dict(type="str"),
@@ -161,15 +156,7 @@ ARGUMENT_SPEC = dict(
 
 def main():
     module = AnsibleModule(argument_spec=dict(ARGUMENT_SPEC, **k8s_client.AUTH_ARG_SPEC), supports_check_mode=True)
-    problems = volume_info.problems(module.params)
-    if problems:
-        module.fail_json(msg=problems)
-    client = k8s_client.connect(module)
-    try:
-        result = volume_info.info(client, module.params)
-    except k8s_client.K8sError as exc:
-        module.fail_json(msg=str(exc))
-    module.exit_json(**result)
+    k8s_module.run(module, k8s_module.without_problems(volume_info.problems), volume_info.info)
 
 
 if __name__ == "__main__":

@@ -169,6 +169,7 @@ options:
     default: 120
 extends_documentation_fragment:
   - stateful.nfs.k8s_auth
+  - stateful.nfs.attributes.kubernetes
 attributes:
   check_mode:
     support: full
@@ -176,12 +177,7 @@ attributes:
   diff_mode:
     support: full
     description: Returns each changed PV and claim before and after.
-  platform:
-    support: full
-    platforms: kubernetes
-    description: Talks to the Kubernetes API.
 notes:
-  - Part of the action group C(stateful.nfs.k8s).
   - Binding needs no reachable NFS server; mounting does. Export the directories first with M(stateful.nfs.export).
   - A volumeClaimTemplate without C(storageClassName) gets the cluster's default StorageClass and never binds to
     these PVs; set it to O(storage_class) (V("") by default).
@@ -315,9 +311,7 @@ diff:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.stateful.nfs.plugins.module_utils import k8s_client, volumes
-from ansible_collections.stateful.nfs.plugins.module_utils.errors import SpecError
-from ansible_collections.stateful.nfs.plugins.module_utils.waiters import WaitTimeout
+from ansible_collections.stateful.nfs.plugins.module_utils import k8s_client, k8s_module, volumes
 
 ARGUMENT_SPEC = dict(
     statefulset=dict(type="str", required=True),
@@ -350,18 +344,8 @@ def main():
         required_if=[("state", "present", ("replicas", "nfs_server", "size"))],
         supports_check_mode=True,
     )
-    try:
-        spec = volumes.spec_from_params(module.params)
-    except SpecError as exc:
-        module.fail_json(msg=str(exc))
-    client = k8s_client.connect(module)
-    try:
-        result = volumes.run(client, spec, check_mode=module.check_mode, want_diff=module._diff)
-    except SpecError as exc:
-        module.fail_json(msg=str(exc))
-    except (k8s_client.K8sError, WaitTimeout) as exc:
-        module.fail_json(msg=str(exc))
-    module.exit_json(**result)
+    k8s_module.run(module, volumes.spec_from_params,
+                   lambda client, spec: volumes.run(client, spec, check_mode=module.check_mode, want_diff=module._diff))
 
 
 if __name__ == "__main__":
