@@ -19,8 +19,29 @@ class SpecError(ValueError):
         super(SpecError, self).__init__("%s=%r: %s. Fix: %s" % (field, value, problem, fix))
 
 
+class SpecErrors(SpecError):
+    """Several input problems at once; the message lists every one (field, value and fix each)."""
+
+    def __init__(self, problems):
+        self.problems = list(problems)
+        super(SpecErrors, self).__init__(
+            ", ".join(problem.field for problem in self.problems),
+            [problem.value for problem in self.problems],
+            "; ".join(problem.problem for problem in self.problems),
+            "; ".join(problem.fix for problem in self.problems))
+        self.args = ("; ".join(str(problem) for problem in self.problems),)
+
+
+def raise_all(problems):
+    """Raise the one SpecError, or SpecErrors naming all of them; nothing when the list is empty."""
+    if len(problems) == 1:
+        raise problems[0]
+    if problems:
+        raise SpecErrors(problems)
+
+
 def collect(checks):
-    """Run zero-argument validators; return all their SpecErrors' messages joined, or None.
+    """Run zero-argument validators; return all their problems in one message (as SpecErrors words it), or None.
 
     Reporting every bad field at once saves a user one run per typo.
     """
@@ -29,8 +50,8 @@ def collect(checks):
         try:
             check()
         except SpecError as exc:
-            problems.append(str(exc))
-    return "; ".join(problems) if problems else None
+            problems.append(exc)
+    return str(SpecErrors(problems)) if problems else None
 
 
 class Failure(Exception):

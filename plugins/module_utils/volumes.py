@@ -28,7 +28,7 @@ import string
 import time
 
 from ansible_collections.stateful.nfs.plugins.module_utils import reconcile
-from ansible_collections.stateful.nfs.plugins.module_utils.errors import SpecError
+from ansible_collections.stateful.nfs.plugins.module_utils.errors import SpecError, raise_all
 from ansible_collections.stateful.nfs.plugins.module_utils.k8s_client import object_ref
 from ansible_collections.stateful.nfs.plugins.module_utils.manifests import volumes as manifests
 from ansible_collections.stateful.nfs.plugins.module_utils.quantity import parse_quantity
@@ -43,27 +43,6 @@ _DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 _DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 _HOSTNAME = re.compile(r"^[A-Za-z0-9]([-A-Za-z0-9]*[A-Za-z0-9])?(\.[A-Za-z0-9]([-A-Za-z0-9]*[A-Za-z0-9])?)*\.?$")
 _LABEL_NAME = re.compile(r"^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$")
-
-
-class SpecErrors(SpecError):
-    """Several input problems at once; the message lists every one (field, value and fix each)."""
-
-    def __init__(self, problems):
-        self.problems = list(problems)
-        super(SpecErrors, self).__init__(
-            ", ".join(problem.field for problem in self.problems),
-            [problem.value for problem in self.problems],
-            "; ".join(problem.problem for problem in self.problems),
-            "; ".join(problem.fix for problem in self.problems))
-        self.args = ("; ".join(str(problem) for problem in self.problems),)
-
-
-def raise_all(problems):
-    """Raise the one SpecError, or SpecErrors naming all of them; nothing when the list is empty."""
-    if len(problems) == 1:
-        raise problems[0]
-    if problems:
-        raise SpecErrors(problems)
 
 
 # ---------------------------------------------------------------------------------------------
