@@ -11,13 +11,14 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import base64
 import json
 import os
 import re
 import ssl
 import traceback
 
-from urllib.parse import unquote
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 from ansible.module_utils.basic import env_fallback, missing_required_lib
 
@@ -135,6 +136,37 @@ def url_secrets(*urls):
     return sorted(secrets, key=len, reverse=True)
 
 
+def split_proxy(url):
+    """(the proxy URL without user:password@, the Proxy-Authorization headers for them or None).
+
+    The kubernetes library's transports (urllib3 for calls, websocket-client for exec) ignore
+    credentials in the proxy URL and send the header instead; and so the password is not in the URL
+    that messages name.
+    """
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url, None
+    userinfo, _sep, netloc = parts.netloc.rpartition("@")
+    user, _sep, password = userinfo.partition(":")
+    token = base64.b64encode(("%s:%s" % (unquote(user), unquote(password))).encode("utf-8")).decode("ascii")
+    return urlunsplit(parts._replace(netloc=netloc)), {"proxy-authorization": "Basic " + token}
+
+
+def configuration_secrets(configuration):
+    """What of a Configuration no message may show: passwords in its URLs and the proxy credentials."""
+    secrets = set(url_secrets(getattr(configuration, "host", None), getattr(configuration, "proxy", None)))
+    for name, value in (getattr(configuration, "proxy_headers", None) or {}).items():
+        scheme, _sep, token = str(value).partition(" ")
+        if name.lower() == "proxy-authorization" and token:
+            secrets.add(token)
+            if scheme.lower() == "basic":
+                try:
+                    secrets.add(base64.b64decode(token).decode("utf-8").partition(":")[2])
+                except (ValueError, UnicodeDecodeError):
+                    pass
+    return sorted((secret for secret in secrets if secret), key=len, reverse=True)
+
+
 def redact(text, secrets=()):
     """`text` with the userinfo of every URL, and each of `secrets`, replaced by ***."""
     text = _USERINFO.sub("***@", text)
@@ -198,6 +230,8 @@ def connection_problem(exc):
         return False, "%s: %s" % (what, root.filename) if root.filename else what, (
             "check the ca_cert, client_cert and client_key files")
     if any(isinstance(e, ProxyError) for e in chain):
+        if " 407 " in " %s " % what:  # the proxy refused our credentials: trying again cannot help
+            return False, "the proxy refused the credentials (%s)" % what, "check the user name and password in proxy"
         return True, "unable to connect through the proxy: %s" % what, (
             "check that the proxy is running and that proxy points at it")
     return True, what, SERVER_CHECK
@@ -252,6 +286,10 @@ def build_configuration(params):
         configuration.key_file = params["client_key"]
     if params.get("proxy"):
         configuration.proxy = params["proxy"]
+    if getattr(configuration, "proxy", None):  # from proxy, the kubeconfig's proxy-url or HTTPS_PROXY
+        configuration.proxy, headers = split_proxy(configuration.proxy)
+        if headers:
+            configuration.proxy_headers = dict(getattr(configuration, "proxy_headers", None) or {}, **headers)
     return configuration
 
 
@@ -264,7 +302,7 @@ class K8sClient(object):
         configuration = getattr(api_client, "configuration", None)
         self.host = getattr(configuration, "host", None)
         self.proxy = getattr(configuration, "proxy", None)
-        self.secrets = url_secrets(self.host, self.proxy)
+        self.secrets = configuration_secrets(configuration)
 
     @staticmethod
     def path(kind, name=None, namespace=None, subresource=None):

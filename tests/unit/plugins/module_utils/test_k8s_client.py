@@ -74,6 +74,14 @@ class TestConfiguration:
                 configuration.key_file, configuration.proxy) == (False, "/ca.pem", "/c.pem", "/k.pem",
                                                                  "http://proxy:3128")
 
+    def test_proxy_credentials_become_the_proxy_authorization_header(self, kubeconfig):
+        # urllib3 and websocket-client ignore user:password@ in the proxy URL; they send this header
+        configuration = k8s_client.build_configuration(params(kubeconfig=kubeconfig,
+                                                              proxy="http://us%40er:p%3Ass@proxy:3128"))
+        assert configuration.proxy == "http://proxy:3128"
+        assert configuration.proxy_headers == {"proxy-authorization": "Basic dXNAZXI6cDpzcw=="}  # us@er:p:ss
+        assert k8s_client.configuration_secrets(configuration) == ["dXNAZXI6cDpzcw==", "p:ss"]
+
     def test_host_and_token_alone_need_no_kubeconfig(self, monkeypatch, tmp_path):
         monkeypatch.setenv("KUBECONFIG", str(tmp_path / "missing"))
         configuration = k8s_client.build_configuration(params(host="https://10.0.0.1:6443", api_key="t"))
@@ -230,7 +238,7 @@ class TestUnavailable:
         assert isinstance(error, k8s_client.K8sUnavailable)
         message = str(error)
         assert SECRET not in message
-        assert "https://127.0.0.1:%d through proxy http://***@127.0.0.1:%d: unable to connect through the " \
+        assert "https://127.0.0.1:%d through proxy http://127.0.0.1:%d: unable to connect through the " \
                "proxy: Connection refused. Fix: check that the proxy is running" % (api, proxy) in message
 
     @pytest.mark.parametrize("raised, what", [
@@ -261,6 +269,19 @@ class TestUnavailable:
         assert isinstance(error, k8s_client.K8sUnavailable)
         assert error.status == status
         assert str(error).startswith("read Pod/demo/web-0: etcdserver: leader changed (HTTP %d" % status)
+
+    def test_a_proxy_that_refuses_the_credentials_is_not_transient(self, transport, monkeypatch):
+        client, _sent, _answers = transport
+        urllib3 = pytest.importorskip("urllib3")
+
+        def request(*_args, **_kwargs):
+            raise urllib3.exceptions.ProxyError("Unable to connect to proxy", OSError(
+                "Tunnel connection failed: 407 Proxy Authentication Required"))
+        monkeypatch.setattr(client.api_client.rest_client.pool_manager, "request", request)
+        error = failure_of(lambda: client.get("Pod", "web-0", "demo"))
+        assert not isinstance(error, k8s_client.K8sUnavailable)
+        assert str(error).endswith("the proxy refused the credentials (Tunnel connection failed: 407 Proxy "
+                                   "Authentication Required). Fix: check the user name and password in proxy")
 
     def test_a_refusal_of_the_request_is_not_transient(self, transport):
         client, _sent, answers = transport
@@ -304,7 +325,7 @@ class TestCredentialsStayOutOfMessages:
         monkeypatch.setattr(client.api_client.rest_client.pool_manager, "request", request)
         message = str(failure_of(lambda: client.get("Pod", "web-0", "demo")))
         assert SECRET not in message
-        assert "through proxy http://***@127.0.0.1:3128" in message
+        assert "through proxy http://127.0.0.1:3128" in message
 
     def test_api_error_bodies_are_redacted(self):
         class Exc(Exception):
