@@ -60,8 +60,9 @@ options:
     aliases: [key_file]
   proxy:
     description:
-      - URL of an HTTP proxy to reach the API server through.
-      - Can also be set with the E(K8S_AUTH_PROXY) environment variable.
+      - URL of an HTTP proxy to reach the API server through, for example V(http://user:password@proxy:3128).
+      - Can also be set with the E(K8S_AUTH_PROXY) environment variable. It is never logged, and error
+        messages show it without its user name and password.
     type: str
 requirements:
   - kubernetes >= 30.1.0 (Python library)

@@ -11,9 +11,14 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import base64
 import json
 import os
+import re
+import ssl
 import traceback
+
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 from ansible.module_utils.basic import env_fallback, missing_required_lib
 
@@ -35,6 +40,15 @@ except ImportError:
     class ConfigException(Exception):
         pass
 
+try:
+    from urllib3.exceptions import HTTPError as Urllib3Error  # the kubernetes library's transport
+    from urllib3.exceptions import LocationValueError, ProxyError, ProxySchemeUnknown, URLSchemeUnknown
+except ImportError:
+    class Urllib3Error(Exception):
+        pass
+
+    LocationValueError = ProxyError = ProxySchemeUnknown = URLSchemeUnknown = Urllib3Error
+
 
 FIELD_MANAGER = "stateful.nfs"
 
@@ -47,8 +61,13 @@ AUTH_ARG_SPEC = dict(
     ca_cert=dict(type="path", aliases=["ssl_ca_cert"], fallback=(env_fallback, ["K8S_AUTH_SSL_CA_CERT"])),
     client_cert=dict(type="path", aliases=["cert_file"], fallback=(env_fallback, ["K8S_AUTH_CERT_FILE"])),
     client_key=dict(type="path", aliases=["key_file"], no_log=False, fallback=(env_fallback, ["K8S_AUTH_KEY_FILE"])),
-    proxy=dict(type="str", fallback=(env_fallback, ["K8S_AUTH_PROXY"])),
+    # a proxy URL may carry user:password@
+    proxy=dict(type="str", no_log=True, fallback=(env_fallback, ["K8S_AUTH_PROXY"])),
 )
+
+# (connect, read) seconds for one API call, so a server that accepts but never answers is an error
+# (and, in a wait, retried) rather than a hang.
+REQUEST_TIMEOUT = (10, 60)
 
 # kind -> (API group/version path, plural, namespaced)
 KINDS = {
@@ -90,6 +109,72 @@ class K8sError(Exception):
         self.reason = reason
 
 
+class K8sUnavailable(K8sError):
+    """The API server could not be reached, or answered that it cannot serve now (5xx, 429).
+
+    Transient: a wait (waiters.poll_until) tries again until its deadline; any other call fails.
+    """
+
+
+def transient_status(status):
+    """HTTP answers of a server that is starting, overloaded or behind a failing proxy."""
+    return status == 429 or (status or 0) >= 500
+
+
+# The userinfo (user:password@) of any URL in a message.
+_USERINFO = re.compile(r"(?<=://)[^/\s'\"]*@")
+
+
+def url_secrets(*urls):
+    """The passwords in URLs (as written and percent-decoded), for redact()."""
+    secrets = set()
+    for url in urls:
+        userinfo = _USERINFO.search(url or "")
+        if userinfo:
+            password = userinfo.group(0)[:-1].partition(":")[2]
+            secrets.update(secret for secret in (password, unquote(password)) if secret)
+    return sorted(secrets, key=len, reverse=True)
+
+
+def split_proxy(url):
+    """(the proxy URL without user:password@, the Proxy-Authorization headers for them or None).
+
+    The kubernetes library's transports (urllib3 for calls, websocket-client for exec) ignore
+    credentials in the proxy URL and send the header instead; and so the password is not in the URL
+    that messages name.
+    """
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url, None
+    userinfo, _sep, netloc = parts.netloc.rpartition("@")
+    user, _sep, password = userinfo.partition(":")
+    token = base64.b64encode(("%s:%s" % (unquote(user), unquote(password))).encode("utf-8")).decode("ascii")
+    return urlunsplit(parts._replace(netloc=netloc)), {"proxy-authorization": "Basic " + token}
+
+
+def configuration_secrets(configuration):
+    """What of a Configuration no message may show: passwords in its URLs and the proxy credentials."""
+    secrets = set(url_secrets(getattr(configuration, "host", None), getattr(configuration, "proxy", None)))
+    for name, value in (getattr(configuration, "proxy_headers", None) or {}).items():
+        scheme, _sep, token = str(value).partition(" ")
+        if name.lower() == "proxy-authorization" and token:
+            secrets.add(token)
+            if scheme.lower() == "basic":
+                try:
+                    secrets.add(base64.b64decode(token).decode("utf-8").partition(":")[2])
+                except (ValueError, UnicodeDecodeError):
+                    pass
+    return sorted((secret for secret in secrets if secret), key=len, reverse=True)
+
+
+def redact(text, secrets=()):
+    """`text` with the userinfo of every URL, and each of `secrets`, replaced by ***."""
+    text = _USERINFO.sub("***@", text)
+    for secret in secrets:
+        text = text.replace(secret, "***")
+    return text
+
+
 def describe_api_error(exc, kind, name=None, namespace=None, action=None):
     """One line: what we tried, on which object, and what the server said."""
     status = getattr(exc, "status", None)
@@ -105,7 +190,59 @@ def describe_api_error(exc, kind, name=None, namespace=None, action=None):
             message = body.decode("utf-8", "replace") if isinstance(body, bytes) else str(body)
     message = " ".join((message or str(exc)).split())
     what = "%s %s" % (action, object_ref(kind, name, namespace)) if action else object_ref(kind, name, namespace)
-    return "%s: %s (HTTP %s %s)" % (what, message, status, reason)
+    return redact("%s: %s (HTTP %s %s)" % (what, message, status, reason))
+
+
+def _causes(exc):
+    """exc and the errors under it: urllib3 wraps them (MaxRetryError -> ProxyError -> NewConnectionError ->
+    ConnectionRefusedError) in .reason, in args and as the cause or context."""
+    chain = []
+    while isinstance(exc, BaseException) and not any(exc is seen for seen in chain):
+        chain.append(exc)
+        inner = [getattr(exc, "reason", None)] + list(exc.args) + [exc.__cause__, exc.__context__]
+        exc = next((e for e in inner if isinstance(e, BaseException)), None)
+    return chain
+
+
+# "HTTPSConnectionPool(host='127.0.0.1', port=6443): " and "<urllib3...HTTPSConnection object at 0x..>: "
+_TRANSPORT_NOISE = re.compile(r"^(?:\w+\(host=[^)]*\)|<[^>]*>): ")
+
+
+SERVER_CHECK = "check that the API server is running and that host (or the kubeconfig's server) points at it"
+
+
+def connection_problem(exc):
+    """(transient, what happened, what to check) for an error below HTTP: refused, reset, timed out, TLS, bad URL."""
+    chain = _causes(exc)
+    root = chain[-1]
+    if isinstance(root, OSError) and getattr(root, "strerror", None):
+        what = root.strerror
+    else:
+        what = " ".join(_TRANSPORT_NOISE.sub("", str(root) or type(root).__name__).split())
+    text = " ".join(str(e) for e in chain)
+    if any(isinstance(e, ssl.SSLCertVerificationError) for e in chain) or "CERTIFICATE_VERIFY_FAILED" in text:
+        return False, "TLS certificate verification failed (%s)" % what, (
+            "check ca_cert (or the kubeconfig's certificate-authority), or set validate_certs=false")
+    if any(isinstance(e, (LocationValueError, ProxySchemeUnknown, URLSchemeUnknown)) for e in chain):
+        return False, what, "check that host and proxy are URLs such as https://10.0.0.1:6443"
+    if isinstance(root, (FileNotFoundError, PermissionError, IsADirectoryError, NotADirectoryError)):
+        # a certificate or key file the connection needs: a setting to fix, not an outage to wait out
+        return False, "%s: %s" % (what, root.filename) if root.filename else what, (
+            "check the ca_cert, client_cert and client_key files")
+    if any(isinstance(e, ProxyError) for e in chain):
+        if " 407 " in " %s " % what:  # the proxy refused our credentials: trying again cannot help
+            return False, "the proxy refused the credentials (%s)" % what, "check the user name and password in proxy"
+        return True, "unable to connect through the proxy: %s" % what, (
+            "check that the proxy is running and that proxy points at it")
+    return True, what, SERVER_CHECK
+
+
+def describe_unreachable(what, check, host, proxy=None, kind=None, name=None, namespace=None, action=None):
+    """One line: what we tried, the server (and proxy) we tried it on, what happened, what to check."""
+    ref = object_ref(kind, name, namespace) if kind else "the API"
+    tried = "%s %s" % (action, ref) if action else ref
+    through = " through proxy %s" % proxy if proxy else ""
+    return redact("%s: cannot reach the Kubernetes API server %s%s: %s. Fix: %s" % (tried, host, through, what, check))
 
 
 def build_configuration(params):
@@ -149,6 +286,10 @@ def build_configuration(params):
         configuration.key_file = params["client_key"]
     if params.get("proxy"):
         configuration.proxy = params["proxy"]
+    if getattr(configuration, "proxy", None):  # from proxy, the kubeconfig's proxy-url or HTTPS_PROXY
+        configuration.proxy, headers = split_proxy(configuration.proxy)
+        if headers:
+            configuration.proxy_headers = dict(getattr(configuration, "proxy_headers", None) or {}, **headers)
     return configuration
 
 
@@ -158,6 +299,10 @@ class K8sClient(object):
     def __init__(self, api_client, field_manager=FIELD_MANAGER):
         self.api_client = api_client
         self.field_manager = field_manager
+        configuration = getattr(api_client, "configuration", None)
+        self.host = getattr(configuration, "host", None)
+        self.proxy = getattr(configuration, "proxy", None)
+        self.secrets = configuration_secrets(configuration)
 
     @staticmethod
     def path(kind, name=None, namespace=None, subresource=None):
@@ -179,7 +324,7 @@ class K8sClient(object):
             # kubernetes >= 35 (the newer generated client): serialize, send, and raise for non-2xx ourselves.
             request = self.api_client.param_serialize(method, path, query_params=query_params, header_params=headers,
                                                       body=body, auth_settings=["BearerToken"])
-            response = self.api_client.call_api(*request)
+            response = self.api_client.call_api(*request, _request_timeout=REQUEST_TIMEOUT)
             data = response.read()
             if not 200 <= response.status <= 299:
                 raise ApiException(http_resp=response)
@@ -193,24 +338,37 @@ class K8sClient(object):
                 auth_settings=["BearerToken"],
                 _preload_content=False,
                 _return_http_data_only=True,
+                _request_timeout=REQUEST_TIMEOUT,
             )
             data = response.data
         return json.loads(data) if data else None
 
-    def _checked(self, action, kind, name, namespace, method, path, **kwargs):
+    def _checked(self, action, kind, name, namespace, method, path, missing_ok=False, **kwargs):
+        """_call, with every failure as one K8sError line (K8sUnavailable when it is worth trying again);
+        None for a missing object when missing_ok."""
         try:
             return self._call(method, path, **kwargs)
         except ApiException as exc:
-            raise K8sError(describe_api_error(exc, kind, name, namespace, action), exc.status, exc.reason)
+            if missing_ok and exc.status == 404:
+                return None
+            if not exc.status:  # the library's wrapper of a TLS error: nothing was answered
+                raise self.unreachable_error(exc, action, kind, name, namespace)
+            error = K8sUnavailable if transient_status(exc.status) else K8sError
+            raise error(redact(describe_api_error(exc, kind, name, namespace, action), self.secrets),
+                        exc.status, exc.reason)
+        except (Urllib3Error, OSError) as exc:
+            raise self.unreachable_error(exc, action, kind, name, namespace)
+
+    def unreachable_error(self, exc, action, kind, name=None, namespace=None):
+        """The K8sError (K8sUnavailable when transient) for a call that got no HTTP answer."""
+        transient, what, check = connection_problem(exc)
+        message = redact(describe_unreachable(what, check, self.host, self.proxy, kind, name, namespace, action),
+                         self.secrets)
+        return (K8sUnavailable if transient else K8sError)(message)
 
     def get(self, kind, name, namespace=None):
         """The object, or None when it does not exist."""
-        try:
-            return self._call("GET", self.path(kind, name, namespace))
-        except ApiException as exc:
-            if exc.status == 404:
-                return None
-            raise K8sError(describe_api_error(exc, kind, name, namespace, "read"), exc.status, exc.reason)
+        return self._checked("read", kind, name, namespace, "GET", self.path(kind, name, namespace), missing_ok=True)
 
     def list(self, kind, namespace=None, label_selector=None, field_selector=None):
         """All objects of a kind in one LIST call (namespace None = all namespaces / cluster-scoped).
@@ -293,12 +451,8 @@ class K8sClient(object):
             body["preconditions"] = {"uid": uid}
         if dry_run:
             body["dryRun"] = ["All"]
-        try:
-            return self._call("DELETE", self.path(kind, name, namespace), body=body)
-        except ApiException as exc:
-            if exc.status == 404:
-                return None
-            raise K8sError(describe_api_error(exc, kind, name, namespace, "delete"), exc.status, exc.reason)
+        return self._checked("delete", kind, name, namespace, "DELETE", self.path(kind, name, namespace),
+                             missing_ok=True, body=body)
 
     def events_for(self, kind, name, namespace):
         """Events about one object, oldest first."""
@@ -324,4 +478,6 @@ def connect(module):
     try:
         return client_from_params(module.params)
     except (ConfigException, OSError, ValueError) as exc:
-        module.fail_json(msg="Kubernetes connection settings: %s" % exc)
+        params = module.params
+        module.fail_json(msg="Kubernetes connection settings: %s"
+                         % redact(str(exc), url_secrets(params.get("host"), params.get("proxy"))))

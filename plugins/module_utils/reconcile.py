@@ -30,24 +30,53 @@ def _empty(value):
     return value is None or value == {} or value == [] or value == ""
 
 
-def _equal_scalars(desired, live):
+# Which fields hold resource quantities, by the names on their path (see holds_quantity). Only there
+# does "1Gi" equal "1024Mi": the server stores quantities in its own canonical form ("1024Mi" comes back
+# as "1Gi", a CPU limit of 1 as "1"), while a label "1.10" or an env value "1k" is plain text.
+# Maps from a resource name to a quantity: PV spec.capacity and status.capacity/allocatable, and the
+# requests and limits of container, pod and claim `resources` (resources.claims holds names, not quantities,
+# so `resources` itself is not in the set).
+QUANTITY_MAPS = frozenset(("capacity", "allocatable", "requests", "limits"))
+# Fields that are one quantity (emptyDir.sizeLimit).
+QUANTITY_FIELDS = frozenset(("sizeLimit",))
+# Maps keyed by the user's own names: a label or selector key called "limits" is not a field.
+NAMED_MAPS = frozenset(("labels", "annotations", "selector", "matchLabels", "nodeSelector"))
+
+
+def holds_quantity(path):
+    """Whether the field at `path` (the dict keys from the object's root; list positions add nothing,
+    so a container's memory limit is ("spec", "template", "spec", "containers", "resources", "limits",
+    "memory")) holds a Kubernetes quantity, so that its values compare by amount."""
+    for key in path:
+        if key in NAMED_MAPS:
+            return False
+        if key in QUANTITY_MAPS:
+            return True
+    return bool(path) and path[-1] in QUANTITY_FIELDS
+
+
+def _equal_scalars(desired, live, path=()):
+    """Equal values: quantity fields by amount, every other field exactly (numbers by value; a string is
+    never equal to a number: the server keeps the type of an int-or-string such as targetPort)."""
     if isinstance(desired, bool) or isinstance(live, bool):
         return desired is live  # True == 1 in Python, not in a manifest
-    if desired == live:
-        return True
-    if isinstance(desired, (str, int, float)) and isinstance(live, (str, int, float)):
+    if holds_quantity(path) and isinstance(desired, (str, int, float)) and isinstance(live, (str, int, float)):
         try:
             return parse_quantity(desired) == parse_quantity(live)
         except ValueError:
-            return False
-    return False
+            return desired == live
+    if isinstance(desired, str) != isinstance(live, str):
+        return False
+    return desired == live
 
 
-def is_subset(desired, live):
+def is_subset(desired, live, path=()):
     """True when every field of `desired` is in `live` with an equal value.
 
     Server defaults in `live` are ignored; lists must have the same length (we always state whole
-    lists); an empty desired value matches a missing one; quantities compare by value (1Gi == 1024Mi).
+    lists); an empty desired value matches a missing one; quantities compare by value (1Gi == 1024Mi)
+    in the fields that hold them (holds_quantity). `path` is where `desired` sits in its object, for
+    a caller that compares a part of one (a claim's spec.resources starts at ("spec", "resources")).
     """
     if isinstance(desired, dict):
         if _empty(desired):
@@ -55,14 +84,14 @@ def is_subset(desired, live):
         if not isinstance(live, dict):
             return False
         return all(
-            _empty(live.get(key)) if _empty(value) else is_subset(value, live.get(key))
+            _empty(live.get(key)) if _empty(value) else is_subset(value, live.get(key), path + (key,))
             for key, value in desired.items()
         )
     if isinstance(desired, list):
         if not isinstance(live, list) or len(desired) != len(live):
             return _empty(desired) and _empty(live)
-        return all(is_subset(d, l) for d, l in zip(desired, live))
-    return _equal_scalars(desired, live)
+        return all(is_subset(d, l, path) for d, l in zip(desired, live))
+    return _equal_scalars(desired, live, path)
 
 
 def owned_fields(live, manager=FIELD_MANAGER):
@@ -74,6 +103,7 @@ def owned_fields(live, manager=FIELD_MANAGER):
 
 
 def _find_keyed(items, keys):
+    # Merge keys (name, containerPort, protocol, mountPath) are never quantities: they compare exactly.
     for item in items or []:
         if isinstance(item, dict) and all(_equal_scalars(v, item.get(k)) for k, v in keys.items()):
             return item

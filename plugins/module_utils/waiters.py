@@ -9,6 +9,8 @@ __metaclass__ = type
 
 import time
 
+from ansible_collections.stateful.nfs.plugins.module_utils.k8s_client import K8sUnavailable
+
 
 class WaitTimeout(Exception):
     """The condition did not hold in time; `last` is the probe's last observation."""
@@ -18,20 +20,40 @@ class WaitTimeout(Exception):
         self.last = last
 
 
+# The longest pause between tries while the API server is unreachable: it comes back from a restart
+# in seconds, and the wait should notice soon after.
+MAX_BACKOFF = 5.0
+
+
 def poll_until(probe, timeout, describe, interval=1.0, clock=time.monotonic, sleep=time.sleep):
     """Call probe() until it returns (True, state); return that state.
 
     probe() -> (done, state). On timeout raise WaitTimeout("<describe(state)> after <timeout>s").
+
+    A probe that raises K8sUnavailable (the API server refuses connections, resets them, times out,
+    or answers 5xx/429, as it does while it restarts) is tried again, the pause doubling from
+    `interval` up to MAX_BACKOFF, until the deadline. If the server is still unavailable then, that
+    K8sUnavailable is raised, naming the wait's deadline and the last state seen.
     """
     deadline = clock() + timeout
+    state, seen, failures, unavailable = None, False, 0, None
     while True:
-        done, state = probe()
-        if done:
-            return state
+        try:
+            done, state = probe()
+        except K8sUnavailable as exc:
+            failures, unavailable = failures + 1, exc
+        else:
+            seen, failures, unavailable = True, 0, None
+            if done:
+                return state
         remaining = deadline - clock()
         if remaining <= 0:
+            if unavailable is not None:
+                raise K8sUnavailable("%s; still unavailable when the wait ended after %ss%s" % (
+                    unavailable, timeout, " (last seen: %s)" % describe(state) if seen else ""))
             raise WaitTimeout("timed out after %ss: %s" % (timeout, describe(state)), state)
-        sleep(min(interval, remaining))
+        pause = min(interval * 2 ** (failures - 1), max(interval, MAX_BACKOFF)) if failures else interval
+        sleep(min(pause, remaining))
 
 
 def last_event_message(events):

@@ -12,7 +12,7 @@ __metaclass__ = type
 
 import traceback
 
-from ansible_collections.stateful.nfs.plugins.module_utils.k8s_client import K8sError, object_ref
+from ansible_collections.stateful.nfs.plugins.module_utils.k8s_client import K8sError, object_ref, redact
 
 try:
     from kubernetes import client as k8s_api
@@ -75,8 +75,11 @@ def exec_in_pod(client, namespace, pod, container, command, timeout=60):
         finally:
             response.close()
     except ApiException as exc:
-        raise K8sError("exec in %s (container %s): %s" % (object_ref("Pod", pod, namespace), container,
-                                                          exec_error_reason(exc)), getattr(exc, "status", None))
+        raise K8sError(redact("exec in %s (container %s): %s" % (object_ref("Pod", pod, namespace), container,
+                                                                 exec_error_reason(exc)), client.secrets),
+                       getattr(exc, "status", None))
+    except OSError as exc:  # no answer at all (refused, reset): one line, as for every other call
+        raise client.unreachable_error(exc, "exec in", "Pod", pod, namespace)
     finally:
         try:
             api_client.close()

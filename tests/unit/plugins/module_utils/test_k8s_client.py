@@ -8,6 +8,8 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import json
+import socket
+import ssl
 
 import pytest
 
@@ -72,6 +74,14 @@ class TestConfiguration:
                 configuration.key_file, configuration.proxy) == (False, "/ca.pem", "/c.pem", "/k.pem",
                                                                  "http://proxy:3128")
 
+    def test_proxy_credentials_become_the_proxy_authorization_header(self, kubeconfig):
+        # urllib3 and websocket-client ignore user:password@ in the proxy URL; they send this header
+        configuration = k8s_client.build_configuration(params(kubeconfig=kubeconfig,
+                                                              proxy="http://us%40er:p%3Ass@proxy:3128"))
+        assert configuration.proxy == "http://proxy:3128"
+        assert configuration.proxy_headers == {"proxy-authorization": "Basic dXNAZXI6cDpzcw=="}  # us@er:p:ss
+        assert k8s_client.configuration_secrets(configuration) == ["dXNAZXI6cDpzcw==", "p:ss"]
+
     def test_host_and_token_alone_need_no_kubeconfig(self, monkeypatch, tmp_path):
         monkeypatch.setenv("KUBECONFIG", str(tmp_path / "missing"))
         configuration = k8s_client.build_configuration(params(host="https://10.0.0.1:6443", api_key="t"))
@@ -95,6 +105,7 @@ class TestConfiguration:
             "ca_cert": "K8S_AUTH_SSL_CA_CERT", "client_cert": "K8S_AUTH_CERT_FILE",
             "client_key": "K8S_AUTH_KEY_FILE", "proxy": "K8S_AUTH_PROXY"}
         assert k8s_client.AUTH_ARG_SPEC["api_key"]["no_log"] is True
+        assert k8s_client.AUTH_ARG_SPEC["proxy"]["no_log"] is True  # http://user:password@proxy:3128
 
 
 class FakeHTTPResponse:
@@ -102,7 +113,9 @@ class FakeHTTPResponse:
 
     def __init__(self, status, payload):
         self.status = status
-        self.reason = {200: "OK", 201: "Created", 404: "Not Found", 422: "Unprocessable Entity"}[status]
+        self.reason = {200: "OK", 201: "Created", 404: "Not Found", 422: "Unprocessable Entity",
+                       429: "Too Many Requests", 500: "Internal Server Error",
+                       503: "Service Unavailable"}[status]
         self.data = json.dumps(payload).encode()
         self.headers = {"content-type": "application/json"}
 
@@ -183,6 +196,153 @@ class TestRequests:
         assert client.delete("Pod", "web-0", "demo", grace_period_seconds=0, uid="u-1") is None
         assert json.loads(sent[0]["body"]) == {"kind": "DeleteOptions", "apiVersion": "v1",
                                                "gracePeriodSeconds": 0, "preconditions": {"uid": "u-1"}}
+
+
+SECRET = "s3cret-Pa55"
+
+
+def closed_port():
+    """A loopback port nothing listens on: connecting to it is refused at once."""
+    probe = socket.socket()
+    probe.bind(("127.0.0.1", 0))
+    port = probe.getsockname()[1]
+    probe.close()
+    return port
+
+
+def failure_of(call):
+    with pytest.raises(k8s_client.K8sError) as caught:
+        call()
+    return caught.value
+
+
+class TestUnavailable:
+    """No answer, or an answer that says "not now": K8sUnavailable (a wait tries again), one line that names
+    the server and the fix, never a urllib3 traceback."""
+
+    def test_refused_connection(self):
+        port = closed_port()
+        client = k8s_client.client_from_params(params(host="https://127.0.0.1:%d" % port, api_key="t"))
+        error = failure_of(lambda: client.get("StatefulSet", "web", "demo"))
+        assert isinstance(error, k8s_client.K8sUnavailable)
+        assert str(error) == (
+            "read StatefulSet/demo/web: cannot reach the Kubernetes API server https://127.0.0.1:%d: Connection "
+            "refused. Fix: check that the API server is running and that host (or the kubeconfig's server) points "
+            "at it" % port)
+
+    def test_unreachable_proxy_is_named_without_its_password(self):
+        api, proxy = closed_port(), closed_port()
+        client = k8s_client.client_from_params(params(
+            host="https://127.0.0.1:%d" % api, api_key="t", proxy="http://user:%s@127.0.0.1:%d" % (SECRET, proxy)))
+        error = failure_of(lambda: client.list("Pod", "demo"))
+        assert isinstance(error, k8s_client.K8sUnavailable)
+        message = str(error)
+        assert SECRET not in message
+        assert "https://127.0.0.1:%d through proxy http://127.0.0.1:%d: unable to connect through the " \
+               "proxy: Connection refused. Fix: check that the proxy is running" % (api, proxy) in message
+
+    @pytest.mark.parametrize("raised, what", [
+        (lambda: __import__("urllib3").exceptions.ProtocolError(
+            "Connection aborted.", ConnectionResetError(104, "Connection reset by peer")), "Connection reset by peer"),
+        (lambda: __import__("urllib3").exceptions.ReadTimeoutError(
+            __import__("urllib3").HTTPSConnectionPool("127.0.0.1", 6443), "/api", "Read timed out. (read timeout=60)"),
+         "Read timed out. (read timeout=60)"),
+    ])
+    def test_reset_and_timeout(self, transport, monkeypatch, raised, what):
+        client, _sent, _answers = transport
+
+        def request(*_args, **_kwargs):
+            raise raised()
+        monkeypatch.setattr(client.api_client.rest_client.pool_manager, "request", request)
+        error = failure_of(lambda: client.apply({"apiVersion": "v1", "kind": "Service",
+                                                 "metadata": {"name": "web", "namespace": "demo"}}))
+        assert isinstance(error, k8s_client.K8sUnavailable)
+        assert str(error).startswith("apply Service/demo/web: cannot reach the Kubernetes API server "
+                                     "https://127.0.0.1:6443: %s. Fix: " % what)
+
+    @pytest.mark.parametrize("status", [429, 500, 503])
+    def test_overloaded_or_failing_server(self, transport, status):
+        client, _sent, answers = transport
+        answers.append(FakeHTTPResponse(status, {"kind": "Status", "reason": "ServiceUnavailable",
+                                                 "message": "etcdserver: leader changed"}))
+        error = failure_of(lambda: client.get("Pod", "web-0", "demo"))
+        assert isinstance(error, k8s_client.K8sUnavailable)
+        assert error.status == status
+        assert str(error).startswith("read Pod/demo/web-0: etcdserver: leader changed (HTTP %d" % status)
+
+    def test_a_proxy_that_refuses_the_credentials_is_not_transient(self, transport, monkeypatch):
+        client, _sent, _answers = transport
+        urllib3 = pytest.importorskip("urllib3")
+
+        def request(*_args, **_kwargs):
+            raise urllib3.exceptions.ProxyError("Unable to connect to proxy", OSError(
+                "Tunnel connection failed: 407 Proxy Authentication Required"))
+        monkeypatch.setattr(client.api_client.rest_client.pool_manager, "request", request)
+        error = failure_of(lambda: client.get("Pod", "web-0", "demo"))
+        assert not isinstance(error, k8s_client.K8sUnavailable)
+        assert str(error).endswith("the proxy refused the credentials (Tunnel connection failed: 407 Proxy "
+                                   "Authentication Required). Fix: check the user name and password in proxy")
+
+    def test_a_refusal_of_the_request_is_not_transient(self, transport):
+        client, _sent, answers = transport
+        answers.append(FakeHTTPResponse(422, {"kind": "Status", "reason": "Invalid", "message": "bad"}))
+        error = failure_of(lambda: client.get("Pod", "web-0", "demo"))
+        assert not isinstance(error, k8s_client.K8sUnavailable)
+
+    def test_an_untrusted_certificate_is_a_setting_to_fix_not_an_outage(self, transport, monkeypatch):
+        client, _sent, _answers = transport
+        urllib3 = pytest.importorskip("urllib3")
+
+        def request(*_args, **_kwargs):
+            raise urllib3.exceptions.SSLError(ssl.SSLCertVerificationError(
+                1, "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: self-signed certificate"))
+        monkeypatch.setattr(client.api_client.rest_client.pool_manager, "request", request)
+        error = failure_of(lambda: client.get("Pod", "web-0", "demo"))
+        assert not isinstance(error, k8s_client.K8sUnavailable)
+        assert "TLS certificate verification failed" in str(error)
+        assert "Fix: check ca_cert" in str(error)
+        assert "\n" not in str(error)
+
+
+class TestCredentialsStayOutOfMessages:
+    def test_redact_removes_userinfo_and_known_secrets(self):
+        assert k8s_client.redact("via http://user:%s@proxy:3128/x and https://a@b" % SECRET) == \
+            "via http://***@proxy:3128/x and https://***@b"
+        assert k8s_client.redact("auth='user:%s'" % SECRET, [SECRET]) == "auth='user:***'"
+
+    def test_secrets_of_urls_include_the_decoded_password(self):
+        assert k8s_client.url_secrets("http://us%40er:p%40ss@proxy:3128", None, "https://10.0.0.1:6443") == \
+            ["p%40ss", "p@ss"]
+
+    def test_transport_errors_that_quote_the_proxy_url_are_redacted(self, kubeconfig, monkeypatch):
+        urllib3 = pytest.importorskip("urllib3")
+        proxy = "http://user:%s@127.0.0.1:3128" % SECRET
+        client = k8s_client.client_from_params(params(kubeconfig=kubeconfig, proxy=proxy))
+
+        def request(*_args, **_kwargs):
+            raise urllib3.exceptions.ProxyError("Unable to connect to proxy %s (auth %r)" % (proxy, SECRET),
+                                                OSError("Tunnel connection failed: 407 Proxy Authentication"))
+        monkeypatch.setattr(client.api_client.rest_client.pool_manager, "request", request)
+        message = str(failure_of(lambda: client.get("Pod", "web-0", "demo")))
+        assert SECRET not in message
+        assert "through proxy http://127.0.0.1:3128" in message
+
+    def test_api_error_bodies_are_redacted(self):
+        class Exc(Exception):
+            status, reason = 502, "Bad Gateway"
+            body = json.dumps({"message": "proxy http://user:%s@proxy:3128 failed" % SECRET})
+        assert SECRET not in k8s_client.describe_api_error(Exc(), "Pod", "web-0", "demo", "read")
+
+    def test_bad_proxy_settings_fail_without_the_password(self, kubeconfig):
+        class Module(object):
+            params = params(kubeconfig=kubeconfig, proxy="http://user:%s@127.0.0.1:notaport" % SECRET)
+
+            def fail_json(self, msg, **_kwargs):
+                raise AssertionError(msg)
+        with pytest.raises(AssertionError) as caught:
+            k8s_client.connect(Module())
+        assert str(caught.value).startswith("Kubernetes connection settings: ")
+        assert SECRET not in str(caught.value)
 
 
 def test_object_ref():

@@ -78,9 +78,81 @@ class TestIsSubset:
     def test_booleans_never_equal_numbers(self):
         assert not reconcile.is_subset({"a": True}, {"a": 1})
 
-    def test_names_that_look_like_numbers_compare_as_quantities_only_when_both_parse(self):
-        assert reconcile.is_subset({"port": 80}, {"port": "80"})
+    def test_names_compare_exactly(self):
         assert not reconcile.is_subset({"name": "web"}, {"name": "Web"})
+
+
+def statefulset(labels=None, env=None, resources=None, claim_request="1Gi", target_port=None):
+    container = {"name": "web", "image": "img:1", "env": env or [], "resources": resources or {}}
+    return {
+        "apiVersion": "apps/v1", "kind": "StatefulSet",
+        "metadata": {"name": "web", "labels": labels or {}},
+        "spec": {
+            "template": {"spec": {"containers": [container]}},
+            "volumeClaimTemplates": [{"metadata": {"name": "www"},
+                                      "spec": {"resources": {"requests": {"storage": claim_request}}}}],
+            "ports": [{"port": 80, "targetPort": 80 if target_port is None else target_port}],
+        },
+    }
+
+
+class TestWhichFieldsAreQuantities:
+    """A changed value outside a quantity field is a change, even when both read as the same quantity."""
+
+    @pytest.mark.parametrize("path", [
+        ("spec", "capacity", "storage"),
+        ("spec", "template", "spec", "containers", "resources", "limits", "memory"),
+        ("spec", "template", "spec", "containers", "resources", "requests", "cpu"),
+        ("spec", "volumeClaimTemplates", "spec", "resources", "requests", "storage"),
+        ("requests", "storage"),  # a claim's spec.resources compared on its own
+        ("status", "capacity", "storage"),
+        ("spec", "template", "spec", "volumes", "emptyDir", "sizeLimit"),
+    ])
+    def test_quantity_fields(self, path):
+        assert reconcile.holds_quantity(path)
+
+    @pytest.mark.parametrize("path", [
+        (), ("metadata", "labels", "version"), ("metadata", "labels", "limits"),
+        ("metadata", "annotations", "capacity"), ("spec", "selector", "requests"),
+        ("spec", "template", "spec", "containers", "env", "value"),
+        ("spec", "template", "spec", "containers", "resources", "claims", "name"),
+        ("spec", "ports", "port"), ("spec", "replicas"),
+    ])
+    def test_other_fields(self, path):
+        assert not reconcile.holds_quantity(path)
+
+    def test_a_label_that_reads_as_the_same_number_is_a_change(self):
+        live = statefulset(labels={"version": "1.1"})
+        assert not reconcile.is_subset(statefulset(labels={"version": "1.10"}), live)
+        assert reconcile.needs_apply(statefulset(labels={"version": "1.10"}), live)
+
+    def test_an_env_value_that_reads_as_the_same_quantity_is_a_change(self):
+        live = statefulset(env=[{"name": "SIZE", "value": "1k"}])
+        assert not reconcile.is_subset(statefulset(env=[{"name": "SIZE", "value": "1000"}]), live)
+
+    def test_resources_compare_by_amount_as_the_server_normalizes_them(self):
+        desired = statefulset(resources={"limits": {"memory": "1024Mi", "cpu": 1},
+                                         "requests": {"cpu": "0.5"}}, claim_request="1024Mi")
+        live = statefulset(resources={"limits": {"memory": "1Gi", "cpu": "1"}, "requests": {"cpu": "500m"}})
+        assert reconcile.is_subset(desired, live)
+        assert not reconcile.is_subset(statefulset(claim_request="2Gi"), live)
+
+    def test_a_claims_resources_on_their_own_compare_by_amount(self):
+        assert reconcile.is_subset({"requests": {"storage": "1024Mi"}}, {"requests": {"storage": "1Gi"}})
+
+    def test_numbers_compare_by_value_but_never_equal_strings(self):
+        assert reconcile.is_subset(statefulset(), statefulset())
+        assert reconcile.is_subset({"port": 80}, {"port": 80.0})
+        assert not reconcile.is_subset({"port": 80}, {"port": "80"})
+        assert not reconcile.is_subset({"replicas": "2"}, {"replicas": 2})
+
+    def test_int_or_string_fields_keep_their_type(self):
+        assert reconcile.is_subset(statefulset(target_port="web"), statefulset(target_port="web"))
+        assert not reconcile.is_subset(statefulset(target_port="80"), statefulset(target_port=80))
+
+    def test_a_quantity_field_with_text_that_is_no_quantity_compares_exactly(self):
+        assert reconcile.is_subset({"capacity": {"storage": "lots"}}, {"capacity": {"storage": "lots"}})
+        assert not reconcile.is_subset({"capacity": {"storage": "lots"}}, {"capacity": {"storage": "more"}})
 
 
 class TestDroppedFields:
@@ -101,6 +173,16 @@ class TestDroppedFields:
     def test_other_managers_fields_are_not_ours(self):
         # "other" is owned by kubectl; not stating it is not a drop.
         assert "metadata.labels.other" not in reconcile.dropped_fields(reconcile.owned_fields(LIVE), DESIRED)
+
+    def test_keyed_items_match_by_exact_key(self):
+        fields = {"f:env": {'k:{"name":"1k"}': {".": {}, "f:name": {}}},
+                  "f:ports": {'k:{"containerPort":80,"protocol":"TCP"}': {}}}
+        ports = [{"containerPort": 80, "protocol": "TCP"}]
+        assert reconcile.dropped_fields(fields, {"env": [{"name": "1k"}], "ports": ports}) == []
+        # an env var renamed from 1k to 1000 is another entry: the old one is dropped
+        assert reconcile.dropped_fields(fields, {"env": [{"name": "1000"}], "ports": ports}) == ['env[name=1k]']
+        assert reconcile.dropped_fields(fields, {"env": [{"name": "1k"}], "ports": [
+            {"containerPort": "80", "protocol": "TCP"}]}) == ["ports[containerPort=80,protocol=TCP]"]
 
     def test_set_and_index_entries(self):
         fields = {"f:finalizers": {'v:"a"': {}}, "f:args": {"i:1": {}}}

@@ -13,6 +13,7 @@ import pytest
 
 from ansible_collections.stateful.nfs.plugins.module_utils import statefulset
 from ansible_collections.stateful.nfs.plugins.module_utils.errors import Failure
+from ansible_collections.stateful.nfs.plugins.module_utils.k8s_client import K8sUnavailable
 from ansible_collections.stateful.nfs.plugins.module_utils.manifests.statefulset import deep_merge
 from ansible_collections.stateful.nfs.tests.unit.plugins.module_utils.fakes import Clock, FakeK8sClient
 from ansible_collections.stateful.nfs.tests.unit.plugins.module_utils.test_statefulset_logic import LIVE, params, pod
@@ -208,6 +209,23 @@ def test_wait_returns_the_final_object_once_rolled_out():
     final = statefulset.wait_for_rollout(client, "web", "demo", 60, interval=2, clock=clock, sleep=clock.sleep)
     assert final["status"]["readyReplicas"] == 2
     assert clock.now == 4
+
+
+def test_wait_outlives_an_api_server_restart():
+    class Restarting(FakeClient):
+        def get(self, kind, name, namespace=None):
+            answer = super(Restarting, self).get(kind, name, namespace)
+            if isinstance(answer, Exception):
+                raise answer
+            return answer
+
+    refused = K8sUnavailable("read StatefulSet/demo/web: cannot reach the Kubernetes API server "
+                             "https://127.0.0.1:6443: Connection refused")
+    client = Restarting(gets=[rolling(0)] + [refused] * 6 + [rolling(1), rolling(2)])
+    clock = Clock()
+    final = statefulset.wait_for_rollout(client, "web", "demo", 60, interval=2, clock=clock, sleep=clock.sleep)
+    assert final["status"]["readyReplicas"] == 2
+    assert len(client.calls) == 9
 
 
 def test_wait_timeout_names_the_pods_and_their_last_events():

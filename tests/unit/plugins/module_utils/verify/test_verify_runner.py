@@ -9,10 +9,12 @@ __metaclass__ = type
 
 import json
 import os
+import socket
 import xml.etree.ElementTree as ET
 
 import pytest
 
+from ansible_collections.stateful.nfs.plugins.module_utils import k8s_client
 from ansible_collections.stateful.nfs.plugins.module_utils.errors import Failure, SpecError
 from ansible_collections.stateful.nfs.plugins.module_utils.verify import plan, runner
 from ansible_collections.stateful.nfs.tests.unit.plugins.module_utils.verify.verify_fakes import (
@@ -281,6 +283,41 @@ def test_report_files_are_written_also_on_failure(tmp_path, fake_time):
     assert root.tag == "testsuites" and int(root.get("failures")) == len(data["findings"])
     names = [case.get("name") for case in root.iter("testcase") if case.find("failure") is not None]
     assert "web-1 marker" in names
+
+
+def closed_port():
+    """A loopback port nothing listens on."""
+    probe = socket.socket()
+    probe.bind(("127.0.0.1", 0))
+    port = probe.getsockname()[1]
+    probe.close()
+    return port
+
+
+def test_report_files_never_hold_the_proxy_password(tmp_path, fake_time):
+    """The error of a real client whose proxy carries a password (and refuses), raised mid-run by the fake."""
+    pytest.importorskip("kubernetes")
+    ports = [closed_port(), closed_port()]
+    secret = "rep0rt-Secret-42"
+    params = dict.fromkeys(k8s_client.AUTH_ARG_SPEC)
+    params.update(host="https://127.0.0.1:%d" % ports[0], api_key="t",
+                  proxy="http://user:%s@127.0.0.1:%d" % (secret, ports[1]))
+    real = k8s_client.client_from_params(params)
+    cluster = FakeCluster(make_sts())
+
+    def delete(kind, name, namespace=None, **_kwargs):
+        return real.delete(kind, name, namespace)
+    cluster.delete = delete
+    report_dir = tmp_path / "reports"
+    with pytest.raises(Failure) as caught:
+        run(cluster, fake_time, spec_of(report_dir=str(report_dir), check_dns=False, disruptions=["delete_pod"]))
+    files = sorted(report_dir.iterdir())
+    assert [f.name for f in files] == ["verify_persistence-ns-web.json", "verify_persistence-ns-web.junit.xml",
+                                       "verify_persistence-ns-web.txt"]
+    for report in files:
+        assert secret not in report.read_text(), report.name
+    assert "through proxy http://127.0.0.1:%d" % ports[1] in (report_dir / files[0].name).read_text()
+    assert secret not in json.dumps(caught.value.result) + str(caught.value)
 
 
 def test_at_once_deletes_every_pod_before_waiting(fake_time):
