@@ -43,6 +43,7 @@ purge_is_refused_for() {  # PV_NAME PV_EXPORT
   [[ "$(cat "$export0/sub/data")" == kept ]] || fail "the data under $export0 changed"
   [[ "$(entries)" == "$before" ]] || fail "entries under $export0: $before before, $(entries) after"
   [[ -f "$exports_file" ]] || fail "the app's exports file $exports_file was removed"
+  grep -oE '"msg": "purge of .*' <<<"$out"
   echo "purge refused while PersistentVolume/$1 uses $2; $before entries under $export0 kept"
 }
 
