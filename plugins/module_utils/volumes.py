@@ -6,7 +6,7 @@
 The pieces, in the order a run uses them:
   spec_from_params  validate the module options (SpecError before any API call)
   read_live         one LIST of PVs by label (plus one LIST of claims in the namespace when claims
-                    are pre-created); a GET only for a PV name the LIST did not return
+                    are pre-created or a PV is Released or Failed); a GET only for a PV name the LIST did not return
   plan              pure: desired vs live per ordinal, conflicts on immutable fields, extra PVs, Released PVs
                     whose claim is gone (stale_claim_uid)
   apply_plan        reconcile.reconcile per object that differs (server-side apply, dryRun in check mode)
