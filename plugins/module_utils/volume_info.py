@@ -5,7 +5,8 @@
 
   problems        validate the filters (every bad field at once), before any API call
   label_selector  the stateful.nfs labels of the StatefulSet filter, for one server-side filtered LIST
-  matches         pure: does a PV's nfs source equal the server (and one of the paths)?
+  matches         pure: is a PV's nfs source on the server, at one of the paths (or, overlapping, at, under or
+                  above one of them, compared component by component)?
   describe        pure: one PV as a row of the result
   select          pure: filter and order (natural order of names: ...-web-2 before ...-web-10)
   info            one LIST of PersistentVolumes, then select
@@ -16,6 +17,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import ipaddress
+import posixpath
 import re
 
 from ansible_collections.stateful.nfs.plugins.module_utils.errors import SpecError, collect
@@ -55,10 +57,17 @@ def _check_statefulset(params):
                "give the StatefulSet whose volumeClaimTemplates entry is %r" % params["claim"])
 
 
+def _check_overlapping(params):
+    if params.get("overlapping") and not params.get("paths"):
+        _raise("overlapping", True, "needs paths (the directories whose users are wanted)",
+               "give paths, e.g. the export directories to be removed, or drop overlapping")
+
+
 def problems(params):
     """Every input problem at once, joined into one message (None when the input is fine)."""
     checks = [lambda: _check_server(params.get("nfs_server")),
               lambda: _check_paths(params.get("paths")),
+              lambda: _check_overlapping(params),
               lambda: _check_statefulset(params)]
     for field in ("namespace", "statefulset", "claim"):
         if params.get(field) is not None:
@@ -81,9 +90,29 @@ def label_selector(params):
     return ",".join("%s=%s" % item for item in sorted(labels.items()))
 
 
+def path_parts(path):
+    """The components of a path: /srv//nfs/ and /srv/nfs/. both give ('srv', 'nfs')."""
+    return tuple(part for part in posixpath.normpath(path).split("/") if part) if path else ()
+
+
 def normalized_path(path):
-    """/srv/nfs/ and /srv/nfs name the same export."""
-    return (path or "").rstrip("/") or ("/" if path else "")
+    """/srv/nfs/, /srv//nfs and /srv/nfs name the same export."""
+    return "/" + "/".join(path_parts(path)) if path else ""
+
+
+def relation(path, other):
+    """How `path` lies to `other`, component by component: 'same', 'below', 'above' or None.
+
+    /srv/nfs/www-web-1 is not above /srv/nfs/www-web-10: they share no whole component there.
+    """
+    mine, theirs = path_parts(path), path_parts(other)
+    if mine == theirs:
+        return "same"
+    if mine[:len(theirs)] == theirs:
+        return "below"
+    if theirs[:len(mine)] == mine:
+        return "above"
+    return None
 
 
 def normalized_server(server):
@@ -95,8 +124,25 @@ def normalized_server(server):
         return server.lower().rstrip(".")
 
 
-def matches(pv, server=None, paths=None):
-    """Whether the PV's nfs source is on `server` (when given) and at one of `paths` (when given)."""
+def matched_paths(pv, paths, overlapping=False):
+    """The `paths` (normalized) that the PV's nfs path equals or, with `overlapping`, is under or above."""
+    path = ((pv.get("spec") or {}).get("nfs") or {}).get("path")
+    if not path:
+        return []
+    found = []
+    for given in paths or []:
+        how = relation(path, given)
+        if (how == "same" or (overlapping and how)) and normalized_path(given) not in found:
+            found.append(normalized_path(given))
+    return found
+
+
+def matches(pv, server=None, paths=None, overlapping=False):
+    """Whether the PV's nfs source is on `server` (when given) and at one of `paths` (when given).
+
+    With `overlapping`, a path under or above one of `paths` matches too: deleting a directory deletes what a
+    PV of a subdirectory serves, and a PV of a parent directory serves the directory itself.
+    """
     if server is None and not paths:
         return True
     nfs = (pv.get("spec") or {}).get("nfs")
@@ -104,7 +150,7 @@ def matches(pv, server=None, paths=None):
         return False
     if server is not None and normalized_server(nfs.get("server")) != normalized_server(server):
         return False
-    if paths and normalized_path(nfs.get("path")) not in set(normalized_path(p) for p in paths):
+    if paths and not matched_paths(pv, paths, overlapping):
         return False
     return True
 
@@ -136,9 +182,10 @@ def natural_key(name):
     return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", name or "")]
 
 
-def select(pvs, server=None, paths=None):
-    """The rows of the PVs that match, in natural order of their names."""
-    rows = [describe(pv) for pv in pvs if matches(pv, server, paths)]
+def select(pvs, server=None, paths=None, overlapping=False):
+    """The rows of the PVs that match, in natural order of their names, each with the `paths` it matched."""
+    rows = [dict(describe(pv), matched_paths=matched_paths(pv, paths, overlapping))
+            for pv in pvs if matches(pv, server, paths, overlapping)]
     return sorted(rows, key=lambda item: natural_key(item["name"]))
 
 
@@ -147,5 +194,5 @@ def select(pvs, server=None, paths=None):
 def info(client, params):
     """The module result: one LIST of PersistentVolumes (filtered by label on the server when asked), then select."""
     pvs = client.list(PV, label_selector=label_selector(params))
-    rows = select(pvs, params.get("nfs_server"), params.get("paths"))
+    rows = select(pvs, params.get("nfs_server"), params.get("paths"), bool(params.get("overlapping")))
     return {"changed": False, "volumes": rows}

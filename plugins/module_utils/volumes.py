@@ -6,10 +6,14 @@
 The pieces, in the order a run uses them:
   spec_from_params  validate the module options (SpecError before any API call)
   read_live         one LIST of PVs by label (plus one LIST of claims in the namespace when claims
-                    are pre-created); a GET only for a PV name the LIST did not return
-  plan              pure: desired vs live per ordinal, conflicts on immutable fields, extra PVs
+                    are pre-created or a PV is Released or Failed); a GET only for a PV name the LIST did not return
+  plan              pure: desired vs live per ordinal, conflicts on immutable fields, extra PVs, Released PVs
+                    whose claim is gone (stale_claim_uid)
   apply_plan        reconcile.reconcile per object that differs (server-side apply, dryRun in check mode)
-  wait_ready        poll (one LIST per round) until each PV is Available or Bound
+  rebind            clear the stale claimRef uid of such a PV (JSON patch guarded by a test of that uid), so the
+                    claim of the same name binds it again with its data
+  wait_ready        poll (one LIST per round) until each PV is Available or Bound; fail at once on a state no
+                    waiting ends (blocked: Failed, Released for a claim that is gone, bound to another claim)
   plan_absent / absent   delete unbound PVs; Bound ones only with force; never a claim a pod uses;
                     with delete_claims also every claim <claim>-<statefulset>-<ordinal>, refused as a whole
                     (before any delete) while a pod mounts one of them
@@ -28,8 +32,8 @@ import string
 import time
 
 from ansible_collections.stateful.nfs.plugins.module_utils import reconcile
-from ansible_collections.stateful.nfs.plugins.module_utils.errors import SpecError, raise_all
-from ansible_collections.stateful.nfs.plugins.module_utils.k8s_client import object_ref
+from ansible_collections.stateful.nfs.plugins.module_utils.errors import Failure, SpecError, raise_all
+from ansible_collections.stateful.nfs.plugins.module_utils.k8s_client import K8sError, object_ref
 from ansible_collections.stateful.nfs.plugins.module_utils.manifests import volumes as manifests
 from ansible_collections.stateful.nfs.plugins.module_utils.quantity import parse_quantity
 from ansible_collections.stateful.nfs.plugins.module_utils.waiters import poll_until
@@ -248,8 +252,8 @@ def validate(spec):
 
 SPEC_FIELDS = ("statefulset", "namespace", "claim", "replicas", "ordinals_start", "nfs_server", "nfs_root",
                "path_pattern", "size", "claim_size", "access_modes", "reclaim_policy", "storage_class",
-               "mount_options", "labels", "precreate_claims", "delete_claims", "state", "force", "wait",
-               "wait_timeout")
+               "mount_options", "labels", "precreate_claims", "delete_claims", "rebind_released", "state", "force",
+               "wait", "wait_timeout")
 
 
 def spec_from_params(params):
@@ -265,6 +269,7 @@ def spec_from_params(params):
     spec["labels"] = dict((str(k), str(v)) for k, v in (spec["labels"] or {}).items())
     spec["precreate_claims"] = bool(spec["precreate_claims"])
     spec["delete_claims"] = bool(spec["delete_claims"])
+    spec["rebind_released"] = spec["rebind_released"] is not False
     spec["state"] = spec["state"] or "present"
     spec["force"] = bool(spec["force"])
     spec["wait"] = bool(spec["wait"])
@@ -289,11 +294,21 @@ def _by_name(items):
     return dict((item["metadata"]["name"], item) for item in items)
 
 
+def _needs_claims(spec, pvs):
+    """Whether the claims must be read: pre-created ones, or a PV of ours that may be held by a claim that is gone."""
+    if spec["precreate_claims"]:
+        return True
+    return any(phase_of(pvs.get(manifests.pv_name(spec, ordinal))) in ("Released", "Failed")
+               for ordinal in manifests.ordinals(spec))
+
+
 def read_live(client, spec):
     """(PVs by name, PVCs by name): one LIST per kind, plus a GET for each desired PV the LIST missed.
 
     The GETs find a PV of the same name created by hand (without our labels), so it is checked for
-    conflicts instead of being overwritten; a no-op run makes none.
+    conflicts instead of being overwritten; a no-op run makes none. Claims are read only when pre-created or when
+    a PV is Released or Failed, and always after the PVs: a claim uid missing then is gone for good, so a stale
+    claimRef seen here is really stale.
     """
     pvs = _by_name(client.list(PV, label_selector=manifests.label_selector(spec)))
     for ordinal in manifests.ordinals(spec):
@@ -302,8 +317,8 @@ def read_live(client, spec):
             found = client.get(PV, name)
             if found is not None:
                 pvs[name] = found
-    pvcs = {}
-    if spec["precreate_claims"]:
+    pvcs = None
+    if _needs_claims(spec, pvs):
         pvcs = _by_name(client.list(PVC, namespace=spec["namespace"]))
     return pvs, pvcs
 
@@ -311,12 +326,14 @@ def read_live(client, spec):
 class Step(object):
     """One ordinal: its desired PV (and claim) and what the cluster has."""
 
-    def __init__(self, ordinal, pv, live_pv, pvc=None, live_pvc=None):
+    def __init__(self, ordinal, pv, live_pv, pvc=None, live_pvc=None, released=None):
         self.ordinal = ordinal
         self.pv = pv
         self.live_pv = live_pv
         self.pvc = pvc
         self.live_pvc = live_pvc
+        # {"claim_uid": the stale uid, "action": "rebind" or "keep"} for a PV held by a claim that is gone
+        self.released = released
 
     @property
     def pv_action(self):
@@ -395,10 +412,42 @@ def pvc_conflicts(desired, live, pv):
     return problems
 
 
+def stale_claim_uid(pv, pvcs):
+    """The claimRef uid of `pv` when the claim with that uid is gone (deleted, or deleted and re-created); else None.
+
+    Released means the PV controller found that claim gone; uids are never reused, so that holds for good unless
+    `pvcs` (the claims by name; None when not read) shows that very claim. A Bound PV counts only when `pvcs`
+    has a claim of that name with another uid: a missing one may just be newer than the list.
+    """
+    claim_ref = ((pv or {}).get("spec") or {}).get("claimRef") or {}
+    uid = claim_ref.get("uid")
+    if not uid:
+        return None
+    claim = (pvcs or {}).get(claim_ref.get("name"))
+    claim_uid = claim["metadata"].get("uid") if claim else None
+    if phase_of(pv) == "Released" and claim_uid != uid:
+        return uid
+    if phase_of(pv) == "Bound" and claim_uid not in (None, uid):
+        return uid
+    return None
+
+
+def released_state(spec, live_pv, pvcs):
+    """What to do with a PV of ours held by a claim that is gone: rebind it, or keep it Released; None otherwise.
+
+    Only with reclaim policy Retain: Recycle scrubs the directory first and Delete means the data was to go.
+    """
+    uid = stale_claim_uid(live_pv, pvcs)
+    if uid is None:
+        return None
+    rebind = spec["rebind_released"] and spec["reclaim_policy"] == "Retain"
+    return {"claim_uid": uid, "action": "rebind" if rebind else "keep"}
+
+
 def plan(spec, pvs, pvcs):
     """(steps, extra): one Step per ordinal and the managed PVs outside the ordinal range.
 
-    Raises SpecError(s) for every conflict before anything is written.
+    `pvcs` is None when the claims were not read. Raises SpecError(s) for every conflict before anything is written.
     """
     steps, problems = [], []
     for ordinal in manifests.ordinals(spec):
@@ -406,12 +455,14 @@ def plan(spec, pvs, pvcs):
         live_pv = pvs.get(pv["metadata"]["name"])
         pvc = live_pvc = None
         claim = manifests.claim_name(spec, ordinal)
-        problems += pv_conflicts(spec, pv, live_pv, claim)
+        conflicts = pv_conflicts(spec, pv, live_pv, claim)
+        problems += conflicts
         if spec["precreate_claims"]:
             pvc = manifests.persistent_volume_claim(spec, ordinal)
-            live_pvc = pvcs.get(claim)
+            live_pvc = (pvcs or {}).get(claim)
             problems += pvc_conflicts(pvc, live_pvc, pv["metadata"]["name"])
-        steps.append(Step(ordinal, pv, live_pv, pvc, live_pvc))
+        released = None if conflicts else released_state(spec, live_pv, pvcs)
+        steps.append(Step(ordinal, pv, live_pv, pvc, live_pvc, released))
     raise_all(problems)
     wanted = set(step.pv["metadata"]["name"] for step in steps)
     extra = [pvs[name] for name in sorted(pvs, key=lambda n: _ordinal_of(pvs[n])) if name not in wanted]
@@ -439,7 +490,7 @@ def _ordinal_of(pv):
 # Writing and waiting
 # ---------------------------------------------------------------------------------------------
 
-def row(spec, ordinal, pv_obj, pv_outcome=None, pvc_obj=None, pvc_outcome=None):
+def row(spec, ordinal, pv_obj, pv_outcome=None, pvc_obj=None, pvc_outcome=None, released=None):
     """One line of the returned `volumes` table."""
     nfs = (pv_obj or {}).get("spec", {}).get("nfs") or {}
     claim_ref = (pv_obj or {}).get("spec", {}).get("claimRef") or {}
@@ -458,6 +509,7 @@ def row(spec, ordinal, pv_obj, pv_outcome=None, pvc_obj=None, pvc_outcome=None):
         "action": pv_outcome.action if pv_outcome else "none",
         "claim_action": pvc_outcome.action if pvc_outcome else None,
         "claim_phase": phase_of(pvc_obj) if pvc_obj is not None else None,
+        "released": dict(released) if released else None,
     }
 
 
@@ -473,6 +525,40 @@ def apply_plan(client, steps, check_mode=False):
     return [tuple(entry) for entry in done]
 
 
+def rebind_patch(pv, uid):
+    """The JSON patch that frees `pv` for the claim its claimRef names: the stale uid (and resourceVersion) go.
+
+    The test op makes it a no-op error when the PV changed since it was read (bound to a newer claim meanwhile).
+    """
+    claim_ref = pv["spec"]["claimRef"]
+    ops = [{"op": "test", "path": "/spec/claimRef/uid", "value": uid},
+           {"op": "remove", "path": "/spec/claimRef/uid"}]
+    if "resourceVersion" in claim_ref:
+        ops.append({"op": "remove", "path": "/spec/claimRef/resourceVersion"})
+    return ops
+
+
+def rebind(client, done, check_mode=False):
+    """Clear the stale claimRef uid of each PV planned for `rebind`; the NFS source and the data stay as they are."""
+    for entry in done:
+        step, outcome = entry[0], entry[1]
+        if not step.released or step.released["action"] != "rebind":
+            continue
+        current = outcome.after or step.live_pv
+        name = step.pv["metadata"]["name"]
+        try:
+            patched = client.patch(PV, name, None, rebind_patch(current, step.released["claim_uid"]),
+                                   patch_type="json", dry_run=check_mode)
+        except K8sError as exc:
+            if exc.status not in (409, 422):
+                raise
+            raise Failure("%s changed while it was being freed for its claim (spec.claimRef.uid is no longer %s), so "
+                          "it was left as it is: %s. Fix: run again"
+                          % (object_ref(PV, name), step.released["claim_uid"], exc))
+        outcome.after = patched
+        outcome.changed = True
+
+
 def readiness(spec, pv_names, pvs, pvcs):
     """The objects still not ready: [(ref, phase, want)] (PV Available/Bound; pre-created claim Bound to its PV)."""
     waiting = []
@@ -482,12 +568,59 @@ def readiness(spec, pv_names, pvs, pvcs):
             waiting.append((object_ref(PV, name), phase or "missing", " or ".join(READY_PHASES)))
         if spec["precreate_claims"]:
             claim = manifests.claim_name(spec, ordinal)
-            pvc = pvcs.get(claim)
+            pvc = (pvcs or {}).get(claim)
             bound = phase_of(pvc) == "Bound" and (pvc.get("spec") or {}).get("volumeName") == name
             if not bound:
                 waiting.append((object_ref(PVC, claim, spec["namespace"]), phase_of(pvc) or "missing",
                                 "Bound to %s" % name))
     return waiting
+
+
+def _held_by_gone_claim(spec, name, pv, pvcs, uid):
+    claim_ref = pv["spec"]["claimRef"]
+    claim = (pvcs or {}).get(claim_ref.get("name"))
+    now = "the claim of that name now has uid %s" % claim["metadata"].get("uid") if claim else \
+        "no claim of that name exists"
+    if not spec["rebind_released"]:
+        why, fix = "rebind_released=false keeps it so", "set rebind_released: true (the default) to let it bind again"
+    elif spec["reclaim_policy"] != "Retain":
+        why, fix = ("reclaim policy %s: Kubernetes reclaims it, the module does not rebind it" % spec["reclaim_policy"],
+                    "use reclaim_policy: Retain to keep and rebind it")
+    else:
+        why, fix = "the claim went while this run waited", "run again: the next run frees it for its claim"
+    return ("%s is %s for claim %s with uid %s, which is gone (%s); no claim can bind it while spec.claimRef.uid "
+            "names the old one, and %s. Fix: %s with its data; or clear the uid yourself (kubectl patch pv %s --type "
+            "json -p '[{\"op\": \"remove\", \"path\": \"/spec/claimRef/uid\"}]'); or remove the PV with "
+            "state=absent (the NFS data is kept)"
+            % (object_ref(PV, name), phase_of(pv), _ref(claim_ref), uid, now, why, fix, name))
+
+
+def blocked(spec, pv_names, pvs, pvcs):
+    """Messages for the PVs in a state no waiting ends (Failed, bound to another claim, held by a claim that is gone).
+
+    `pvcs` None: the claims were not read, so a stale claim uid is not judged.
+    """
+    found = []
+    for ordinal, name in pv_names:
+        pv = pvs.get(name)
+        if pv is None:
+            continue
+        claim_ref = (pv.get("spec") or {}).get("claimRef") or {}
+        claim = manifests.claim_name(spec, ordinal)
+        uid = stale_claim_uid(pv, pvcs)
+        if phase_of(pv) == "Failed":
+            found.append("%s is Failed (%s). Fix: see `kubectl describe pv %s`; a Released NFS volume fails with "
+                         "reclaim policy Delete or Recycle when Kubernetes cannot clean it: use reclaim_policy: "
+                         "Retain, or remove the PV with state=absent and force: true (the NFS data is kept) and run "
+                         "again" % (object_ref(PV, name), (pv.get("status") or {}).get("message") or "no message",
+                                    name))
+        elif claim_ref and (claim_ref.get("namespace"), claim_ref.get("name")) != (spec["namespace"], claim):
+            found.append("%s is bound to claim %s, not %s/%s, and hands its data to that claim only. Fix: delete "
+                         "claim %s, then remove the PV with state=absent (the NFS data is kept) and run again"
+                         % (object_ref(PV, name), _ref(claim_ref), spec["namespace"], claim, _ref(claim_ref)))
+        elif uid:
+            found.append(_held_by_gone_claim(spec, name, pv, pvcs, uid))
+    return found
 
 
 def describe_waiting(waiting):
@@ -500,10 +633,11 @@ def wait_ready(client, spec, pv_names, pvs=None, pvcs=None, timeout=120, interva
                clock=time.monotonic, sleep=time.sleep):
     """Poll (one LIST per kind per round) until every PV is ready; returns (pvs, pvcs) as last seen.
 
-    `pvs`/`pvcs` are what the caller already knows; when that is ready no call is made.
-    Raises waiters.WaitTimeout whose message names every PV/claim still waiting and its phase.
+    `pvs`/`pvcs` are what the caller already knows (pvcs None: not read); when that is ready no call is made.
+    Raises errors.Failure at once when a PV is in a state no waiting ends (see `blocked`), and
+    waiters.WaitTimeout whose message names every PV/claim still waiting and its phase.
     """
-    state = {"pvs": dict(pvs or {}), "pvcs": dict(pvcs or {}), "fresh": False}
+    state = {"pvs": dict(pvs or {}), "pvcs": None if pvcs is None else dict(pvcs), "fresh": False}
 
     def probe():
         if state["fresh"] or readiness(spec, pv_names, state["pvs"], state["pvcs"]):
@@ -513,7 +647,16 @@ def wait_ready(client, spec, pv_names, pvs=None, pvcs=None, timeout=120, interva
                 state["pvcs"] = _by_name(client.list(PVC, namespace=spec["namespace"],
                                                      label_selector=manifests.label_selector(spec)))
             state["pvs"] = _by_name(client.list(PV, label_selector=manifests.label_selector(spec)))
+            # The StatefulSet's claims (no labels of ours), after the PVs and only while a PV is not ready: what
+            # blocked() judges a stale claimRef uid by; never a list older than the PVs.
+            if not spec["precreate_claims"]:
+                state["pvcs"] = None
+                if readiness(spec, pv_names, state["pvs"], None):
+                    state["pvcs"] = _by_name(client.list(PVC, namespace=spec["namespace"]))
         state["fresh"] = True
+        problems = blocked(spec, pv_names, state["pvs"], state["pvcs"])
+        if problems:
+            raise Failure("; ".join(problems))
         waiting = readiness(spec, pv_names, state["pvs"], state["pvcs"])
         return not waiting, waiting
 
@@ -531,24 +674,34 @@ def present(client, spec, check_mode=False, want_diff=False, interval=1.0, clock
     pvs, pvcs = read_live(client, spec)
     steps, extra = plan(spec, pvs, pvcs)
     done = apply_plan(client, steps, check_mode=check_mode)
+    rebind(client, done, check_mode=check_mode)
     if spec["wait"] and not check_mode:
         known_pvs = dict((entry[0].pv["metadata"]["name"], entry[1].after) for entry in done)
-        known_pvcs = dict((entry[0].pvc["metadata"]["name"], entry[2].after) for entry in done if entry[2] is not None)
+        known_pvcs = None
+        if spec["precreate_claims"]:
+            known_pvcs = dict((entry[0].pvc["metadata"]["name"], entry[2].after) for entry in done)
         pvs, pvcs = wait_ready(client, spec, [(s.ordinal, s.pv["metadata"]["name"]) for s in steps],
                                known_pvs, known_pvcs, timeout=spec["wait_timeout"], interval=interval,
                                clock=clock, sleep=sleep)
         for step, pv_outcome, pvc_outcome in done:
             pv_outcome.after = pvs.get(step.pv["metadata"]["name"], pv_outcome.after)
             if pvc_outcome is not None:
-                pvc_outcome.after = pvcs.get(step.pvc["metadata"]["name"], pvc_outcome.after)
+                pvc_outcome.after = (pvcs or {}).get(step.pvc["metadata"]["name"], pvc_outcome.after)
     rows = [row(spec, step.ordinal, pv_outcome.after, pv_outcome,
-                pvc_outcome.after if pvc_outcome else None, pvc_outcome)
+                pvc_outcome.after if pvc_outcome else None, pvc_outcome, step.released)
             for step, pv_outcome, pvc_outcome in done]
     result = {
         "changed": any(item["changed"] for item in rows),
         "volumes": rows,
         "extra": [row(spec, _ordinal_of(pv) if _ordinal_of(pv) >= 0 else None, pv) for pv in extra],
     }
+    if check_mode or not spec["wait"]:
+        # A wait fails on these (blocked); without one the run still says so.
+        warnings = blocked(spec, [(step.ordinal, step.pv["metadata"]["name"]) for step in steps],
+                           dict((entry[0].pv["metadata"]["name"], entry[1].after) for entry in done if entry[1].after),
+                           pvcs)
+        if warnings:
+            result["warnings"] = warnings
     if want_diff:
         outcomes = [outcome for entry in done for outcome in entry[1:] if outcome is not None]
         result["diff"] = reconcile.merge_diffs(outcomes, _diff_key)
@@ -677,7 +830,7 @@ def absent(client, spec, check_mode=False, want_diff=False, interval=1.0, clock=
         rows.append({"ordinal": ordinal if ordinal >= 0 else None, "pv": None, "claim": name, "server": None,
                      "path": None, "export": None, "phase": None,
                      "changed": action == "delete" and not pvc["metadata"].get("deletionTimestamp"),
-                     "action": "none", "claim_action": action, "claim_phase": phase_of(pvc)})
+                     "action": "none", "claim_action": action, "claim_phase": phase_of(pvc), "released": None})
 
     if spec["wait"] and not check_mode and (pv_deletes or pvc_deletes):
         _wait_gone(client, spec, pv_deletes, pvc_deletes, pvc_keeps, interval, clock, sleep)

@@ -20,7 +20,9 @@ description:
     source never match them. O(namespace), O(statefulset) and O(claim) select the labels that
     M(stateful.nfs.volumes) puts on its PVs, and are applied by the API server.
   - Without any filter every PersistentVolume of the cluster is returned.
-  - Use it before removing an NFS export, to refuse while a PV still references it.
+  - Use it before removing an NFS export, to refuse while a PV still references it. With O(overlapping=true) it
+    also finds the PVs of a directory under or above each path, which deleting the directory would take data
+    from.
 author:
   - stateful.nfs contributors (@stateful-nfs)
 options:
@@ -31,10 +33,19 @@ options:
     type: str
   paths:
     description:
-      - Only PVs whose C(spec.nfs.path) is one of these absolute paths (a trailing C(/) does not matter).
+      - Only PVs whose C(spec.nfs.path) is one of these absolute paths (a trailing C(/) or a doubled C(/) does not
+        matter).
     type: list
     elements: str
     default: []
+  overlapping:
+    description:
+      - With V(true), O(paths) also match a PV whose C(spec.nfs.path) is under one of them (a subdirectory, such
+        as C(/srv/nfs/www-web-0/sub)) or above one (a parent, such as C(/srv/nfs) or C(/)).
+      - Paths compare component by component, so C(/srv/nfs/www-web-1) does not match C(/srv/nfs/www-web-10).
+      - Requires O(paths).
+    type: bool
+    default: false
   namespace:
     description:
       - Only PVs labelled C(stateful.nfs/namespace) with this namespace (the namespace of the StatefulSet they
@@ -76,6 +87,20 @@ EXAMPLES = r"""
   ansible.builtin.assert:
     that: users.volumes | length == 0
     fail_msg: "still used by {{ users.volumes | map(attribute='name') | join(', ') }}"
+
+- name: Which PersistentVolumes use these directories, a subdirectory or a parent, on any server?
+  stateful.nfs.volume_info:
+    paths:
+      - /srv/nfs/www-web-0
+    overlapping: true
+  register: overlapping_users
+
+- name: Refuse to delete the directories while any PV serves data in them
+  ansible.builtin.assert:
+    that: overlapping_users.volumes | length == 0
+    fail_msg: >-
+      {% for pv in overlapping_users.volumes %}PersistentVolume/{{ pv.name }} uses {{ pv.export }}
+      ({{ pv.matched_paths | join(', ') }}); {% endfor %}
 
 - name: The PVs of the StatefulSet web in demo
   stateful.nfs.volume_info:
@@ -139,6 +164,13 @@ volumes:
       description: All labels of the PV.
       type: dict
       sample: {app.kubernetes.io/managed-by: stateful.nfs, stateful.nfs/ordinal: "0"}
+    matched_paths:
+      description:
+        - The O(paths) (normalized, without a trailing C(/)) that the PV's path equals or, with O(overlapping=true),
+          is under or above; empty without O(paths).
+      type: list
+      elements: str
+      sample: [/srv/nfs/www-web-0]
 """
 
 from ansible.module_utils.basic import AnsibleModule
@@ -148,6 +180,7 @@ from ansible_collections.stateful.nfs.plugins.module_utils import k8s_client, k8
 ARGUMENT_SPEC = dict(
     nfs_server=dict(type="str"),
     paths=dict(type="list", elements="str", default=[]),
+    overlapping=dict(type="bool", default=False),
     namespace=dict(type="str"),
     statefulset=dict(type="str"),
     claim=dict(type="str"),

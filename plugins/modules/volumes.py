@@ -31,6 +31,11 @@ description:
     the module fails naming the PV, the field, the old and the new value.
   - Scaling down never deletes PVs; those of ordinals outside the range are returned in RV(extra). Only
     O(state=absent) deletes PVs.
+  - "A PV whose claim was deleted (scaled to zero and the claim removed, or a retention policy) is C(Released): its
+    C(claimRef) still holds the old claim's uid, so no new claim binds it. With O(rebind_released=true) (the
+    default) and reclaim policy V(Retain), the module clears that uid (and resourceVersion) with a JSON patch that
+    first tests the uid, once the claims show that no claim with that uid exists; the claim of the same name then
+    binds the PV again, with its data. RV(volumes[].released) reports it."
   - The module never touches NFS data. Deleting a PV or a claim leaves the directory and its files on the
     NFS server; with the default reclaim policy V(Retain) the data stays after the claim is deleted too.
 author:
@@ -141,6 +146,16 @@ options:
       - Only valid with O(state=absent).
     type: bool
     default: false
+  rebind_released:
+    description:
+      - With O(state=present), make a PV of this StatefulSet bindable again when it is C(Released) because its claim
+        C(<claim>-<statefulset>-<ordinal>) was deleted (or deleted and created again). The stale C(spec.claimRef.uid)
+        and C(resourceVersion) are removed, the claim name stays, the NFS source and data are untouched. Only with
+        O(reclaim_policy=Retain).
+      - V(false) keeps such a PV C(Released); O(wait=true) then fails at once, naming the PV, the old claim uid and
+        the fix, instead of waiting out O(wait_timeout) (without O(wait) the module warns).
+    type: bool
+    default: true
   state:
     description:
       - V(present) creates and updates the PVs of the ordinals in range and keeps any others.
@@ -160,11 +175,14 @@ options:
     description:
       - With O(state=present), wait until every PV is C(Available) or C(Bound) (and every pre-created claim is
         C(Bound) to its PV). With O(state=absent), wait until the deleted objects are gone.
+      - A PV in a state that waiting cannot end fails the wait at once, with the cause and the fix - C(Failed),
+        bound to another claim, or C(Released) for a claim that is gone and not rebound (see O(rebind_released)).
     type: bool
     default: false
   wait_timeout:
     description:
       - Seconds to wait. On timeout the module fails naming every PV or claim still waiting and its phase.
+      - Must be larger than zero.
     type: int
     default: 120
 extends_documentation_fragment:
@@ -213,6 +231,18 @@ EXAMPLES = r"""
     precreate_claims: true
     wait: true
 
+- name: Keep PVs whose claim was deleted Released (fail at once instead of binding them to a new claim)
+  stateful.nfs.volumes:
+    statefulset: web
+    namespace: demo
+    claim: www
+    replicas: 3
+    nfs_server: 10.0.1.201
+    nfs_root: /srv/nfs
+    size: 1Gi
+    rebind_released: false
+    wait: true
+
 - name: Remove the PVs that are not in use (the NFS data is kept)
   stateful.nfs.volumes:
     statefulset: web
@@ -232,7 +262,7 @@ EXAMPLES = r"""
 
 RETURN = r"""
 changed:
-  description: Whether a PV or claim was (or in check mode would be) created, updated or deleted.
+  description: Whether a PV or claim was (or in check mode would be) created, updated, rebound or deleted.
   returned: always
   type: bool
 volumes:
@@ -277,7 +307,7 @@ volumes:
       description: Whether this ordinal's PV or claim changed.
       type: bool
     action:
-      description: What was done to the PV, V(create), V(update), V(delete) or V(none).
+      description: What was applied to the PV, V(create), V(update), V(delete) or V(none) (a rebind is in RV(volumes[].released)).
       type: str
       sample: create
     claim_action:
@@ -292,6 +322,23 @@ volumes:
           O(precreate_claims) or O(delete_claims).
       type: str
       sample: Bound
+    released:
+      description:
+        - Set when the PV was C(Released) (or Bound to a claim uid that another claim of that name has replaced)
+          because the claim with the uid in its C(claimRef) is gone; null otherwise.
+      type: dict
+      contains:
+        claim_uid:
+          description: The uid of the claim that is gone, as the PV's C(spec.claimRef.uid) had it.
+          type: str
+        action:
+          description:
+            - V(rebind) - the stale uid was (in check mode would be) removed, so the claim of that name binds the PV
+              again with its data.
+            - V(keep) - left C(Released), because of O(rebind_released=false) or a reclaim policy other than
+              V(Retain).
+          type: str
+          sample: rebind
 extra:
   description:
     - PVs of this StatefulSet and claim for ordinals outside the range (left by a scale down), with the same keys as
@@ -302,7 +349,7 @@ extra:
   sample:
     - {ordinal: 3, pv: demo-www-web-3, claim: www-web-3, server: 10.0.1.201, path: /srv/nfs/www-web-3,
        export: "10.0.1.201:/srv/nfs/www-web-3", phase: Bound, changed: false, action: none,
-       claim_action: null, claim_phase: null}
+       claim_action: null, claim_phase: null, released: null}
 diff:
   description: Each changed PV and claim before and after, keyed by C(Kind/[namespace/]name), without server bookkeeping.
   returned: when diff mode is on
@@ -331,6 +378,7 @@ ARGUMENT_SPEC = dict(
     labels=dict(type="dict", default={}),
     precreate_claims=dict(type="bool", default=False),
     delete_claims=dict(type="bool", default=False),
+    rebind_released=dict(type="bool", default=True),
     state=dict(type="str", choices=["present", "absent"], default="present"),
     force=dict(type="bool", default=False),
     wait=dict(type="bool", default=False),

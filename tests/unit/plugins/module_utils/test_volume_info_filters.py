@@ -50,6 +50,7 @@ def test_no_filters_is_valid():
     (dict(statefulset="web"), "namespace=None: is required with statefulset"),
     (dict(namespace="demo", claim="www"), "statefulset=None: is required with claim"),
     (dict(namespace="Demo"), "namespace='Demo': must be a DNS-1123 label"),
+    (dict(overlapping=True), "overlapping=True: needs paths"),
 ])
 def test_bad_input_names_field_value_and_fix(overrides, expected):
     message = volume_info.problems(params(**overrides))
@@ -93,6 +94,60 @@ def test_matches_server_and_paths(server, paths, expected):
     assert volume_info.matches(pv, server, paths) is expected
 
 
+@pytest.mark.parametrize("path, other, expected", [
+    ("/srv/nfs/www-web-0", "/srv/nfs/www-web-0", "same"),
+    ("/srv/nfs/www-web-0/", "/srv/nfs/www-web-0", "same"),
+    ("/srv//nfs/www-web-0", "/srv/nfs/www-web-0/", "same"),
+    ("/srv/nfs/www-web-0/sub", "/srv/nfs/www-web-0", "below"),
+    ("/srv/nfs/www-web-0/a/b/", "/srv/nfs/www-web-0/", "below"),
+    ("/srv/nfs", "/srv/nfs/www-web-0", "above"),
+    ("/", "/srv/nfs/www-web-0", "above"),
+    ("/srv/nfs/www-web-1", "/srv/nfs/www-web-10", None),
+    ("/srv/nfs/www-web-10", "/srv/nfs/www-web-1", None),
+    ("/srv/nfs/www-web-1/x", "/srv/nfs/www-web-10", None),
+    ("/srv/nfs/www-web-0", "/srv/nfs/www-web-1", None),
+])
+def test_relation_compares_whole_components(path, other, expected):
+    assert volume_info.relation(path, other) == expected
+
+
+def test_normalized_path():
+    assert [volume_info.normalized_path(p) for p in ("/srv/nfs/", "/srv//nfs", "/srv/nfs/.", "/", "//", "", None)] == [
+        "/srv/nfs", "/srv/nfs", "/srv/nfs", "/", "/", "", ""]
+
+
+@pytest.mark.parametrize("pv_path, expected", [
+    ("/srv/nfs/www-web-0", ["/srv/nfs/www-web-0"]),
+    ("/srv/nfs/www-web-0/sub", ["/srv/nfs/www-web-0"]),
+    ("/srv/nfs/www-web-0/sub/deeper/", ["/srv/nfs/www-web-0"]),
+    ("/srv/nfs", ["/srv/nfs/www-web-0", "/srv/nfs/www-web-1"]),
+    ("/srv/nfs/", ["/srv/nfs/www-web-0", "/srv/nfs/www-web-1"]),
+    ("/", ["/srv/nfs/www-web-0", "/srv/nfs/www-web-1"]),
+    ("/srv/nfs/www-web-10", []),
+    ("/srv/nfs/www-web-1x/sub", []),
+    ("/srv/other", []),
+])
+def test_overlapping_finds_paths_at_under_and_above(pv_path, expected):
+    pv = nfs_pv("a", "10.0.0.1", pv_path)
+    paths = ["/srv/nfs/www-web-0/", "/srv/nfs/www-web-1"]
+    assert volume_info.matched_paths(pv, paths, overlapping=True) == expected
+    assert volume_info.matches(pv, None, paths, overlapping=True) is bool(expected)
+
+
+def test_without_overlapping_only_the_same_path_matches():
+    paths = ["/srv/nfs/www-web-0"]
+    assert volume_info.matches(nfs_pv("a", "10.0.0.1", "/srv/nfs/www-web-0/"), None, paths)
+    assert not volume_info.matches(nfs_pv("a", "10.0.0.1", "/srv/nfs/www-web-0/sub"), None, paths)
+    assert not volume_info.matches(nfs_pv("a", "10.0.0.1", "/srv/nfs"), None, paths)
+
+
+def test_overlapping_still_needs_the_server_when_given():
+    pv = nfs_pv("a", "10.0.0.2", "/srv/nfs/www-web-0/sub")
+    assert not volume_info.matches(pv, "10.0.0.1", ["/srv/nfs/www-web-0"], overlapping=True)
+    assert volume_info.matches(pv, None, ["/srv/nfs/www-web-0"], overlapping=True)
+    assert not volume_info.matches(hostpath_pv("h"), None, ["/srv/nfs"], overlapping=True)
+
+
 def test_servers_compare_by_value_and_case():
     assert volume_info.matches(nfs_pv("a", "NFS1.Example.com", "/x"), "nfs1.example.com.", [])
     assert volume_info.matches(nfs_pv("a", "fd00:0:0::1", "/x"), "fd00::1", [])
@@ -131,6 +186,10 @@ def test_select_filters_and_orders_naturally():
     assert [row["name"] for row in rows] == ["demo-www-web-0", "demo-www-web-1", "demo-www-web-2", "demo-www-web-10"]
     rows = volume_info.select(pvs, None, ["/srv/nfs/www-web-0"])
     assert [row["name"] for row in rows] == ["demo-www-web-0", "other"]
+    assert [row["matched_paths"] for row in rows] == [["/srv/nfs/www-web-0"], ["/srv/nfs/www-web-0"]]
+    rows = volume_info.select(pvs + [nfs_pv("root", "10.0.0.9", "/srv/nfs/")], None, ["/srv/nfs/www-web-1/"], True)
+    assert [(row["name"], row["matched_paths"]) for row in rows] == [
+        ("demo-www-web-1", ["/srv/nfs/www-web-1"]), ("root", ["/srv/nfs/www-web-1"])]
 
 
 # ---------------------------------------------------------------- info over the fake client
@@ -138,6 +197,6 @@ def test_select_filters_and_orders_naturally():
 def test_info_makes_one_list_and_no_write():
     client = FakeClient([nfs_pv("a", "10.0.0.1", "/srv/a"), nfs_pv("b", "10.0.0.1", "/srv/b")])
     result = volume_info.info(client, params(nfs_server="10.0.0.1", paths=["/srv/b"]))
-    assert result == {"changed": False, "volumes": [volume_info.describe(client.store[
-        ("PersistentVolume", None, "b")])]}
+    assert result == {"changed": False, "volumes": [dict(volume_info.describe(client.store[
+        ("PersistentVolume", None, "b")]), matched_paths=["/srv/b"])]}
     assert client.calls == [("list", "PersistentVolume", None, None)]

@@ -80,6 +80,31 @@ class FakeClient(FakeK8sClient):
             self.store[key]["status"]["phase"] = self.new_phase  # what the PV controller does next
         return after
 
+    def patch(self, kind, name, namespace, patch, patch_type="merge", dry_run=False, subresource=None):
+        """JSON patch (test, remove, add, replace) or merge patch; a failed test is the server's 422."""
+        self.calls.append(("patch", kind, name, dry_run))
+        key = (kind, namespace, name)
+        obj = copy.deepcopy(self.store[key])
+        if patch_type == "merge":
+            _merge(obj, patch)
+        else:
+            for op in patch:
+                parts = op["path"].lstrip("/").split("/")
+                parent = obj
+                for part in parts[:-1]:
+                    parent = parent[part]
+                if op["op"] == "test" and parent.get(parts[-1]) != op["value"]:
+                    raise K8sError("patch %s/%s: the test operation failed (HTTP 422 Unprocessable Entity)"
+                                   % (kind, name), 422, "Unprocessable Entity")
+                if op["op"] == "remove":
+                    del parent[parts[-1]]
+                elif op["op"] in ("add", "replace"):
+                    parent[parts[-1]] = copy.deepcopy(op["value"])
+        if dry_run:
+            return obj
+        obj["metadata"].pop("resourceVersion", None)
+        return copy.deepcopy(self.put(obj))
+
     def delete(self, kind, name, namespace=None, propagation_policy=None, grace_period_seconds=None,
                dry_run=False, uid=None):
         self.calls.append(("delete", kind, name, dry_run))

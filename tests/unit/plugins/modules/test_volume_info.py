@@ -40,6 +40,26 @@ def test_by_server_and_paths_finds_every_user_of_an_export(run):
     assert client.writes() == []
 
 
+def test_overlapping_finds_the_users_of_subdirectories_and_parents_on_any_server(run):
+    client = cluster()
+    client.put(nfs_pv("below", "nfs1.example.com", "/srv/nfs/www-web-0/sub"))
+    client.put(nfs_pv("above", "10.0.1.201", "/srv/nfs/"))
+    client.put(nfs_pv("neighbour", "10.0.1.201", "/srv/nfs/www-web-01"))
+    failed, result = run(dict(paths=["/srv/nfs/www-web-0"], overlapping=True), client, check_mode=True)
+    assert not failed and result["changed"] is False
+    assert [(v["name"], v["export"], v["matched_paths"]) for v in result["volumes"]] == [
+        ("above", "10.0.1.201:/srv/nfs/", ["/srv/nfs/www-web-0"]),
+        ("below", "nfs1.example.com:/srv/nfs/www-web-0/sub", ["/srv/nfs/www-web-0"]),
+        ("demo-www-web-0", "10.0.1.201:/srv/nfs/www-web-0", ["/srv/nfs/www-web-0"]),
+        ("elsewhere", "10.0.1.9:/srv/nfs/www-web-0", ["/srv/nfs/www-web-0"])]
+    assert client.writes() == []
+
+
+def test_overlapping_without_paths_fails_before_connecting(run):
+    failed, result = run(dict(overlapping=True), None)
+    assert failed and result["msg"].startswith("overlapping=True: needs paths") and "Fix: " in result["msg"]
+
+
 def test_check_mode_reads_the_same(run):
     failed, result = run(dict(nfs_server="10.0.1.201"), cluster(), check_mode=True)
     assert not failed and result["changed"] is False

@@ -33,7 +33,7 @@ def test_present_creates_and_returns_the_table(run):
     assert result["volumes"][1] == {
         "ordinal": 1, "pv": "demo-www-web-1", "claim": "www-web-1", "server": "10.0.1.201",
         "path": "/srv/nfs/www-web-1", "export": "10.0.1.201:/srv/nfs/www-web-1", "phase": "Pending",
-        "changed": True, "action": "create", "claim_action": None, "claim_phase": None}
+        "changed": True, "action": "create", "claim_action": None, "claim_phase": None, "released": None}
     assert result["extra"] == []
     assert "diff" not in result
     failed, again = run(ARGS, client)
