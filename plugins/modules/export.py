@@ -31,8 +31,10 @@ description:
     file to applying it, so two runs at once lose no entry.
   - "Secure defaults: client options are merged over V(rw,sync,no_subtree_check,root_squash); an option of the
     same pair replaces its default (V(ro) replaces V(rw), V(no_root_squash) replaces V(root_squash), and so on)."
-  - A client matching every host (V(*), V(0.0.0.0/0), V(::/0)), V(rw) with V(no_root_squash), or a
-    world-writable directory is refused unless O(allow_insecure=true), and then reported as a warning.
+  - A client matching every host, however it is written (V(*), V(*.*), V(0.0.0.0/0), V(0.0.0.0/00), any
+    address with a zero prefix such as V(10.0.0.0/0), V(::/0), V([::]/0), or a zero netmask such as
+    V(10.1.2.3/0.0.0.0)), V(rw) with V(no_root_squash), or a world-writable directory is refused unless
+    O(allow_insecure=true), and then reported as a warning.
   - Every input problem is reported before anything is touched, naming the field, the value and the fix.
 author:
   - stateful.nfs contributors (@stateful-nfs)
@@ -119,7 +121,8 @@ options:
       host:
         description:
           - An address, a network (V(10.0.0.0/24)), a host name, a wildcard (V(*.example.com)) or a V(@netgroup).
-          - V(*), V(0.0.0.0/0) and other patterns matching every host need O(allow_insecure).
+          - V(*), V(0.0.0.0/0), V(::/0) and every other spelling of a pattern matching every host (a zero
+            prefix or netmask on any address, V([::]/0)) need O(allow_insecure).
         type: str
         required: true
       options:

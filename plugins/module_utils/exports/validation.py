@@ -13,6 +13,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import grp
+import ipaddress
 import os
 import posixpath
 import pwd
@@ -222,15 +223,24 @@ class ValidationError(ValueError):
 
 
 def everyone(host):
-    """True when a client pattern matches every host (*, *.*, 0.0.0.0/0, ::/0 ...)."""
+    """True when a client pattern matches every host, however it is written.
+
+    A wildcard of only `*`, `?` and dots; or any address with a zero-length prefix: `/0`, `/00`,
+    a netmask of zeros (`/0.0.0.0`, `/::`), IPv4 or IPv6, with or without brackets (`[::]/0`).
+    The address part does not matter once the prefix is empty: `10.1.2.3/0` lets everyone in too.
+    """
+    host = host.strip()
     if host.strip("*?.") == "":
         return True
-    address, sep, prefix = host.partition("/")
+    _address, sep, prefix = host.partition("/")
     if not sep:
         return False
-    if prefix in ("0", "0.0.0.0"):
-        return True
-    return False
+    if re.match(r"^[0-9]+$", prefix):
+        return int(prefix) == 0
+    try:
+        return int(ipaddress.ip_address(prefix)) == 0
+    except ValueError:
+        return False
 
 
 def security_review(exports, mode_of_existing=None):

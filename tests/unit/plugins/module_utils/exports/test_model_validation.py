@@ -191,14 +191,24 @@ def test_settings_checks():
 
 # ------------------------------------------------------------------ secure defaults
 
-@pytest.mark.parametrize("host", ["*", "*.*", "0.0.0.0/0", "0.0.0.0/0.0.0.0", "::/0"])
+@pytest.mark.parametrize("host", ["*", "*.*", "?", "0.0.0.0/0", "0.0.0.0/00", "10.0.0.0/0", "192.168.1.7/000",
+                                  "0.0.0.0/0.0.0.0", "10.1.2.3/0.0.0.0", "::/0", "::/00", "fd00::/0", "[::]/0",
+                                  "[fd00::1]/00", "::/::"])
 def test_world_wide_clients_are_everyone(host):
     assert validation.everyone(host)
 
 
-@pytest.mark.parametrize("host", ["10.0.0.0/24", "*.example.com", "node1", "10.0.0.1", "fd00::/64"])
+@pytest.mark.parametrize("host", ["10.0.0.0/24", "*.example.com", "node1", "10.0.0.1", "fd00::/64", "0.0.0.0",
+                                  "10.0.0.0/8", "10.0.0.0/255.0.0.0", "::/1", "[fd00::]/64", "@nodes", "10.0.0.0/x"])
 def test_restricted_clients_are_not_everyone(host):
     assert not validation.everyone(host)
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0/00", "::/00", "10.1.2.3/0.0.0.0", "[::]/0"])
+def test_every_spelling_of_everyone_needs_allow_insecure(host):
+    with pytest.raises(ValidationError, match="allow_insecure"):
+        validation.enforce_security([export("/srv/a", [{"host": host}])])
+    assert len(validation.enforce_security([export("/srv/a", [{"host": host}], allow_insecure=True)])) == 1
 
 
 def test_insecure_exports_are_refused_naming_field_and_fix():
