@@ -134,7 +134,9 @@ options:
             V(insecure_locks) V(auth_nlm) V(no_auth_nlm) V(root_squash) V(no_root_squash) V(all_squash)
             V(no_all_squash) V(acl) V(no_acl) V(pnfs) V(no_pnfs) V(security_label) V(nordirplus) V(mountpoint)
             V(mp); with a value: V(fsid=) V(anonuid=) V(anongid=) V(sec=) V(refer=) V(replicas=)
-            V(mountpoint=) V(mp=). Values are checked by C(exportfs) (kernel backend)."
+            V(mountpoint=) V(mp=). V(anonuid=) and V(anongid=) must be numbers and V(fsid=) a number, V(root)
+            or a UUID, checked before anything is touched; other values are checked by C(exportfs) (kernel
+            backend)."
           - "Ganesha backend mapping, into the export's C(CLIENT) block: V(rw)/V(ro) to C(Access_Type = RW/RO);
             V(root_squash)/V(no_root_squash)/V(all_squash) to C(Squash = Root_Squash/No_Root_Squash/All_Squash);
             V(sec=sys:krb5) to C(SecType = sys, krb5); V(secure)/V(insecure) to C(PrivilegedPort = true/false)
@@ -203,6 +205,10 @@ options:
     description:
       - Directory of the exports file. Defaults to C(/etc/exports.d) (kernel) or C(/etc/ganesha/exports.d)
         (ganesha). Created when missing.
+      - Kernel backend, only C(/etc/exports.d) is accepted, because C(exportfs -ra) reads nothing but
+        C(/etc/exports) and C(/etc/exports.d/*.exports); any other directory is refused before anything is
+        touched (a file there would never be applied).
+      - Ganesha backend, any directory; the main configuration O(ganesha_config) includes the file by its path.
     type: path
   reload:
     description:

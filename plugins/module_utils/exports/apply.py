@@ -22,7 +22,7 @@ import glob
 import os
 import signal
 
-from ansible_collections.stateful.nfs.plugins.module_utils.exports import directories, files, ganesha, kernel
+from ansible_collections.stateful.nfs.plugins.module_utils.exports import directories, files, ganesha, kernel, model
 from ansible_collections.stateful.nfs.plugins.module_utils.exports import validation
 from ansible_collections.stateful.nfs.plugins.module_utils.exports.validation import ValidationError
 from ansible_collections.stateful.nfs.plugins.module_utils.errors import SpecError
@@ -74,7 +74,7 @@ def exported_elsewhere(settings):
     """{path: file} for exports defined outside our file (other files of the exports dir, main config)."""
     found = {}
     if settings.backend == "kernel":
-        sources = ["/etc/exports"] + _other_files(settings)
+        sources = [model.EXPORTFS_FILE] + _other_files(settings)
         for source in sources:
             for path in kernel.entry_paths(files.read_text(source)):
                 found.setdefault(path, source)

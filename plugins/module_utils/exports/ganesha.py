@@ -18,6 +18,7 @@ __metaclass__ = type
 import re
 
 from ansible_collections.stateful.nfs.plugins.module_utils.errors import SpecError
+from ansible_collections.stateful.nfs.plugins.module_utils.exports import validation
 
 HEADER = "# Managed by stateful.nfs.export. EXPORT blocks are merged by Path; other text is kept.\n"
 
@@ -58,8 +59,8 @@ def check_options(options, field):
                 if bad:
                     raise SpecError(field, option, "unknown security flavor %s" % ",".join(bad),
                                     "use sec= with %s, separated by ':'" % ", ".join(SEC_FLAVORS))
-            elif not re.match(r"^-?[0-9]+$", value):
-                raise SpecError(field, option, "%s must be a number" % name, "give a numeric id, e.g. %s=65534" % name)
+            else:
+                validation.check_option(option, field)  # anonuid/anongid: the same numeric rule as exportfs
             continue
         if sep or (name not in OPTION_MAP and name not in IGNORED):
             raise SpecError(field, option, "the ganesha backend has no equivalent of this option",

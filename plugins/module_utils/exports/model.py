@@ -34,7 +34,11 @@ OPTION_GROUPS = (
 # Per-export settings an item of `exports` inherits from the top level when it does not set them.
 INHERITED = ("clients", "state", "create", "owner", "group", "mode", "purge", "allow_insecure")
 
-DEFAULT_EXPORTS_DIR = {"kernel": "/etc/exports.d", "ganesha": "/etc/ganesha/exports.d"}
+# `exportfs -ra` reads /etc/exports and /etc/exports.d/*.exports, nothing else: the kernel backend's
+# files must live in EXPORTFS_DIR or they are never applied.
+EXPORTFS_FILE = "/etc/exports"
+EXPORTFS_DIR = "/etc/exports.d"
+DEFAULT_GANESHA_EXPORTS_DIR = "/etc/ganesha/exports.d"
 
 
 class Client(object):
@@ -95,10 +99,12 @@ class Settings(object):
 
     def __init__(self, backend="kernel", name="stateful-nfs", exports_dir=None, reload=True,
                  ganesha_config="/etc/ganesha/ganesha.conf", ganesha_pid_file="/var/run/ganesha/ganesha.pid",
-                 reload_command=None, ganesha_protocols=None, ganesha_transports=None):
+                 reload_command=None, ganesha_protocols=None, ganesha_transports=None, exportfs_dir=None):
         self.backend = backend
         self.name = name
-        self.exports_dir = exports_dir or DEFAULT_EXPORTS_DIR[backend]
+        # The directory exportfs reads (a parameter so tests can stand a temporary one in for it).
+        self.exportfs_dir = exportfs_dir or EXPORTFS_DIR
+        self.exports_dir = exports_dir or (self.exportfs_dir if backend == "kernel" else DEFAULT_GANESHA_EXPORTS_DIR)
         self.reload = reload
         self.ganesha_config = ganesha_config
         self.ganesha_pid_file = ganesha_pid_file

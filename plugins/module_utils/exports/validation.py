@@ -41,6 +41,10 @@ MODE_RE = re.compile(r"^0?[0-7]{3}$|^[0-7]{4}$")
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 HOST_BAD_CHARS = re.compile(r"[\s()\"',;{}#\\]")
 PATH_BAD_CHARS = re.compile(r"[\"\\\x00-\x1f\x7f]")
+# Value rules of exportfs (nfs-utils exports.c): anonuid/anongid are strtol numbers; fsid is a strtoul
+# number (decimal, 0x hex or 0 octal), "root", or a UUID.
+ID_RE = re.compile(r"^-?[0-9]+$")
+FSID_NUMBER_RE = re.compile(r"^(0[xX][0-9a-fA-F]+|[0-9]+)$")
 
 
 def known_options():
@@ -56,6 +60,17 @@ def check_option(option, field):
     if not ok:
         raise SpecError(field, option, "unknown export option",
                         "use one of: %s" % ", ".join(known_options()))
+    if name in ("anonuid", "anongid") and not ID_RE.match(value):
+        raise SpecError(field, option, "%s must be a numeric id" % name, "give a number, e.g. %s=65534" % name)
+    if name == "fsid" and not (value == "root" or FSID_NUMBER_RE.match(value) or _is_uuid(value)):
+        raise SpecError(field, option, "fsid must be a number, root or a UUID",
+                        "use e.g. fsid=1 (unique per export), fsid=root or fsid=<32 hex digits of a UUID>")
+
+
+def _is_uuid(value):
+    # exportfs takes any value with exactly 32 hex digits as a UUID; we also allow only '-' and ':' between them.
+    digits = re.sub(r"[-:]", "", value)
+    return len(digits) == 32 and re.match(r"^[0-9a-fA-F]+$", digits) is not None
 
 
 def check_path(path, field):
@@ -186,11 +201,26 @@ def _check_settings(settings):
     for field, value in (("exports_dir", settings.exports_dir), ("ganesha_config", settings.ganesha_config),
                          ("ganesha_pid_file", settings.ganesha_pid_file)):
         checks.append(lambda f=field, v=value: _check_abs(f, v))
+    if settings.backend == "kernel":
+        checks.append(lambda: check_kernel_exports_dir(settings.exports_dir, settings.exportfs_dir))
     if settings.reload_command and settings.backend != "ganesha":
         checks.append(lambda: _raise(SpecError("reload_command", settings.reload_command,
                                                "the kernel backend always applies with exportfs -ra",
                                                "remove reload_command or set backend: ganesha")))
     return collect(checks)
+
+
+def check_kernel_exports_dir(exports_dir, exportfs_dir):
+    """Refuse a kernel exports_dir that `exportfs -ra` never reads: its entries would never be applied."""
+    if not isinstance(exports_dir, str) or not exports_dir.startswith("/"):
+        return  # _check_abs reports it
+    same = posixpath.normpath(exports_dir) == posixpath.normpath(exportfs_dir) or \
+        os.path.realpath(exports_dir) == os.path.realpath(exportfs_dir)
+    if not same:
+        raise SpecError("exports_dir", exports_dir,
+                        "exportfs -ra reads only /etc/exports and %s/*.exports, so exports written here would "
+                        "never be applied" % exportfs_dir,
+                        "remove exports_dir (the kernel backend uses %s) or set it to %s" % (exportfs_dir, exportfs_dir))
 
 
 def _check_abs(field, value):

@@ -50,7 +50,9 @@ def export(path, hosts=("10.0.0.0/24",), options=None, **kwargs):
 
 
 def kernel_settings(tree, **kwargs):
-    return model.Settings(backend="kernel", name="web", exports_dir=str(tree / "exports.d"), **kwargs)
+    # exportfs_dir stands in for /etc/exports.d, the only directory exportfs -ra reads.
+    return model.Settings(backend="kernel", name="web", exports_dir=str(tree / "exports.d"),
+                          exportfs_dir=str(tree / "exports.d"), **kwargs)
 
 
 def ganesha_settings(tree, **kwargs):
@@ -121,7 +123,7 @@ def test_exportfs_rejection_restores_the_previous_file(tree):
     err = 'exportfs: %s:2: unknown keyword "bogus"\n' % settings.exports_file
     host = FakeHost(answers=[(1, "", err), (0, "", "")])
     with pytest.raises(apply.ExportError) as exc:
-        apply.run([export(tree / "data" / "b", options=["anonuid=x"])], settings, host)
+        apply.run([export(tree / "data" / "b", options=["sec=bogus"])], settings, host)
     assert read(settings.exports_file) == previous
     assert 'unknown keyword "bogus"' in str(exc.value) and "previous" in str(exc.value)
     assert exc.value.result["rolled_back"] is True
@@ -167,7 +169,8 @@ def test_purge_removes_the_directory_only_when_asked(tree):
 
 def test_purge_is_refused_while_another_file_exports_the_path(tree):
     settings = kernel_settings(tree)
-    other = model.Settings(backend="kernel", name="other", exports_dir=settings.exports_dir)
+    other = model.Settings(backend="kernel", name="other", exports_dir=settings.exports_dir,
+                           exportfs_dir=settings.exports_dir)
     apply.run([export(tree / "data" / "a")], other, FakeHost())
     with pytest.raises(ValidationError, match="still exported by .*other.exports"):
         apply.run([export(tree / "data" / "a", state="absent", purge=True)], settings, FakeHost())
@@ -183,6 +186,25 @@ def test_insecure_export_is_refused_before_anything(tree):
     assert not os.path.exists(settings.exports_dir)
     result = apply.run([export(tree / "data" / "a", hosts=("*",), allow_insecure=True)], settings, host)
     assert len(result["warnings"]) == 1 and str(tree / "data" / "a") in result["warnings"][0]
+
+
+def test_kernel_exports_dir_exportfs_never_reads_is_refused_before_anything(tree):
+    host = FakeHost()
+    settings = model.Settings(backend="kernel", name="web", exports_dir=str(tree / "elsewhere"),
+                              exportfs_dir=str(tree / "exports.d"))
+    with pytest.raises(ValidationError, match="exports_dir=.*elsewhere.*exportfs -ra reads only"):
+        apply.run([export(tree / "data" / "a")], settings, host)
+    assert host.commands == [] and not os.path.exists(str(tree / "elsewhere"))
+    assert not os.path.exists(str(tree / "data" / "a"))
+
+
+def test_bad_anonuid_is_refused_before_anything(tree):
+    host = FakeHost()
+    settings = kernel_settings(tree)
+    with pytest.raises(ValidationError, match="anonuid=notanumber"):
+        apply.run([export(tree / "data" / "a", options=["anonuid=notanumber"])], settings, host)
+    assert host.commands == [] and not os.path.exists(settings.exports_dir)
+    assert not os.path.exists(str(tree / "data" / "a"))
 
 
 def test_missing_exportfs_fails_before_anything(tree):

@@ -97,6 +97,33 @@ def test_value_options_need_their_key_and_a_value():
             validation.check_option(bad, "o")
 
 
+@pytest.mark.parametrize("option", ["anonuid=65534", "anongid=-2", "fsid=0", "fsid=7", "fsid=0x1f", "fsid=root",
+                                    "fsid=6f3a1c2e-9b4d-4c1a-8e2f-0123456789ab"])
+def test_id_values_exportfs_accepts(option):
+    validation.check_option(option, "o")
+
+
+@pytest.mark.parametrize("option, fix", [("anonuid=notanumber", "anonuid=65534"), ("anongid=nobody", "anongid=65534"),
+                                         ("anonuid=1.5", "anonuid=65534"), ("fsid=bogus", "fsid=root"),
+                                         ("fsid=-1", "fsid=root"), ("fsid=6f3a1c2e", "fsid=root")])
+def test_id_values_exportfs_rejects_are_refused_naming_field_value_and_fix(option, fix):
+    with pytest.raises(SpecError) as exc:
+        validation.check_option(option, "clients[0].options")
+    assert str(exc.value).startswith("clients[0].options=%r" % option) and fix in exc.value.fix
+
+
+def test_kernel_exports_dir_must_be_one_exportfs_reads():
+    for good in (None, "/etc/exports.d", "/etc/exports.d/"):
+        validation.validate([], model.Settings(backend="kernel", exports_dir=good))
+    with pytest.raises(ValidationError) as exc:
+        validation.validate([], model.Settings(backend="kernel", exports_dir="/srv/exports.d"))
+    message = str(exc.value)
+    assert message.startswith("exports_dir='/srv/exports.d'") and "/etc/exports.d/*.exports" in message
+    assert "Fix: remove exports_dir" in message
+    # ganesha reads whatever its main configuration includes: any directory is fine there
+    validation.validate([], model.Settings(backend="ganesha", exports_dir="/srv/exports.d"))
+
+
 @pytest.mark.parametrize("mode, ok", [("0750", True), ("750", True), ("2770", True), ("0750x", False),
                                       ("u+rwx", False), ("08", False), (488, False)])
 def test_mode_must_be_a_quoted_octal_string(mode, ok):
