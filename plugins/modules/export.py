@@ -27,8 +27,14 @@ description:
     O(ganesha_pid_file), or O(reload_command).
   - Entries for other paths in the same file are kept (merge by path). When the last entry of the file is
     removed, the file is removed (and, for ganesha, its include line).
-  - Runs on one host serialize on a lock file C(<exports_dir>/.stateful-nfs.lock) held from reading the
-    file to applying it, so two runs at once lose no entry.
+  - Runs on one host serialize on lock files held from reading to applying, so runs at once lose no entry,
+    no include line and no Export_Id. Ganesha, C(<dir of ganesha_config>/.<its name>.stateful-nfs.lock),
+    shared by every run with the same O(ganesha_config) whatever its O(exports_dir) (the main configuration,
+    its include lines and the Export_Ids of every included file); kernel, C(/etc/exports.d/.stateful-nfs.lock)
+    (the files C(exportfs -ra) applies together). Both backends also lock C(<exports_dir>/.stateful-nfs.lock).
+    The locks are always taken in the same order, and everything is read again once they are held.
+  - An existing export keeps its C(Export_Id), unless another file ganesha reads uses the same id (ganesha
+    would serve only one of them); then it gets a free one and a warning says so.
   - "Secure defaults: client options are merged over V(rw,sync,no_subtree_check,root_squash); an option of the
     same pair replaces its default (V(ro) replaces V(rw), V(no_root_squash) replaces V(root_squash), and so on)."
   - A client matching every host, however it is written (V(*), V(*.*), V(0.0.0.0/0), V(0.0.0.0/00), any

@@ -5,8 +5,11 @@
 
 Order of a run:
 1. validation and the security review (nothing touched yet; every problem reported at once);
-2. an exclusive lock on the exports directory, held until the end, so runs on one host serialize;
-3. read our file, compute its new text (merge by path), plan each directory;
+2. exclusive locks, held until the end: the one on what all runs of the backend share (ganesha, the
+   main config with its include lines and the Export_Id space of everything it includes; kernel, the
+   exportfs directory) and the one on our exports directory;
+3. read everything fresh under those locks: our file, the main config, the ids of every other file;
+   compute the new texts (merge by path), plan each directory, check purges;
 4. create/chown/chmod directories, write the file atomically, apply (kernel: `exportfs -ra`,
    restoring the previous file if exportfs rejects it; ganesha: the include line in the main config,
    then SIGHUP or the reload command), and purge the directories asked for by name.
@@ -110,7 +113,6 @@ def _check_purges(exports, settings):
 def _preflight(exports, settings, host, check_mode):
     validation.validate(exports, settings)
     warnings = validation.enforce_security(exports, directories.mode_of)
-    _check_purges(exports, settings)
     if settings.backend == "kernel" and settings.reload and not check_mode and not host.exportfs:
         raise ValidationError(str(SpecError(
             "reload", True, "exportfs was not found on this host",
@@ -125,15 +127,19 @@ def run(exports, settings, host, check_mode=False, want_diff=False):
     """
     warnings = _preflight(exports, settings, host, check_mode)
     if check_mode:
+        # Check mode reads without the locks: it writes nothing, so it cannot lose another run's change,
+        # and it must not create lock files (or directories for them) nor wait behind a long run. Its
+        # prediction is as of its read.
         result = _run_locked(exports, settings, host, True, want_diff)
     else:
-        with files.locked(settings.lock_file):
+        with files.locked_all([settings.shared_lock_file, settings.lock_file]):
             result = _run_locked(exports, settings, host, False, want_diff)
     result["warnings"] = warnings + result.get("warnings", [])
     return result
 
 
 def _run_locked(exports, settings, host, check_mode, want_diff):
+    _check_purges(exports, settings)  # reads the other exports files: under the locks, like everything else
     plans = {}
     for export in exports:
         if export.present:
@@ -149,7 +155,7 @@ def _run_locked(exports, settings, host, check_mode, want_diff):
         "backend": settings.backend,
         "entries": [state.entries[export.path] for export in exports if export.present],
         "reloaded": False,
-        "warnings": [],
+        "warnings": list(state.warnings),
     }
     if settings.backend == "ganesha":
         result["main_config"] = settings.ganesha_config
@@ -204,6 +210,7 @@ class _FileState(object):
         self.main_after = None
         self.entries = {}
         self.ids = {}
+        self.warnings = []
 
     def compute(self, exports):
         settings = self.settings
@@ -211,14 +218,24 @@ class _FileState(object):
             self.after, self.entries = kernel.desired_text(self.before, exports)
             return
         self.main_before = files.read_text(settings.ganesha_config)
-        used = set()
-        for _path, text in ganesha_sources(settings):
-            used |= ganesha.ids_in(text)
+        ours = os.path.realpath(settings.exports_file)
+        foreign = {}  # Export_Id -> a file other than ours that uses it
+        for path, text in ganesha_sources(settings):
+            if os.path.realpath(path) != ours:
+                for export_id in ganesha.ids_in(text):
+                    foreign.setdefault(export_id, path)
         try:
-            self.after, self.entries, self.ids = ganesha.desired_text(self.before, exports, settings, used)
+            self.after, self.entries, self.ids = ganesha.desired_text(self.before, exports, settings, set(foreign),
+                                                                       foreign)
         except ganesha.ParseError as exc:
             raise ValidationError("%s cannot be parsed (%s); fix or move it, then run again"
                                   % (settings.exports_file, exc))
+        for path, export_id in ganesha.exports_in(self.before or ""):
+            if export_id in foreign and path in self.ids and self.ids[path] != export_id:
+                self.warnings.append(
+                    "Export_Id %d of %s was also used by %s (ganesha serves only one of the two); it now has "
+                    "Export_Id %d, so clients that had mounted it must mount it again"
+                    % (export_id, path, foreign[export_id], self.ids[path]))
         if self.after is None:
             self.main_after = ganesha.drop_include(self.main_before, settings.exports_file)
         else:

@@ -99,6 +99,21 @@ def locked(lock_path):
             os.close(fd)
 
 
+@contextlib.contextmanager
+def locked_all(lock_paths):
+    """Hold every lock of `lock_paths`, taken in sorted order of their real paths.
+
+    One global order makes runs that need overlapping sets of locks deadlock-free. Duplicates are taken
+    once: fcntl locks belong to the process, so closing a second descriptor would drop the first lock.
+    """
+    unique = sorted(set(os.path.join(os.path.realpath(os.path.dirname(path) or "."), os.path.basename(path))
+                        for path in lock_paths))
+    with contextlib.ExitStack() as stack:
+        for path in unique:
+            stack.enter_context(locked(path))
+        yield unique
+
+
 def diff_entry(header, before, after):
     """One Ansible diff entry for a file; a missing file is shown as empty text."""
     return {

@@ -122,7 +122,21 @@ class Settings(object):
 
     @property
     def lock_file(self):
+        """The lock of our exports directory (runs on the same file)."""
         return "%s/.stateful-nfs.lock" % self.exports_dir.rstrip("/")
+
+    @property
+    def shared_lock_file(self):
+        """The lock of what every run of this backend on the host shares, whatever its exports_dir.
+
+        Ganesha: the main config (its include lines) and the Export_Id space of everything it includes,
+        so the lock sits next to the main config and is named after it. Kernel: the exportfs directory,
+        the table `exportfs -ra` applies from all of its files.
+        """
+        if self.backend == "ganesha":
+            directory, base = self.ganesha_config.rsplit("/", 1)
+            return "%s/.%s.stateful-nfs.lock" % (directory, base)
+        return "%s/.stateful-nfs.lock" % self.exportfs_dir.rstrip("/")
 
 
 def _split_options(options):

@@ -9,10 +9,11 @@ __metaclass__ = type
 
 import os
 import signal
+import time
 
 import pytest
 
-from ansible_collections.stateful.nfs.plugins.module_utils.exports import apply, model
+from ansible_collections.stateful.nfs.plugins.module_utils.exports import apply, ganesha, model
 from ansible_collections.stateful.nfs.plugins.module_utils.exports.validation import ValidationError
 
 
@@ -313,3 +314,72 @@ def test_ganesha_ids_avoid_files_included_from_elsewhere(tree):
     (tree / "ganesha" / "ganesha.conf").write_text('%include "exports.conf"\n')
     result = apply.run([export(tree / "data" / "a")], settings, FakeHost())
     assert result["exports"][0]["export_id"] == 3
+
+
+# ------------------------------------------------------------------ runs at once
+
+def _ganesha_runs_at_once(tree, monkeypatch, count=4, per_run=5):
+    """`count` runs in separate processes, each with its own exports_dir and one shared main config.
+
+    Reading the main config and writing it back is made slow, so unserialized runs overlap for sure."""
+    main = tree / "ganesha" / "ganesha.conf"
+    os.makedirs(str(main.parent))
+    main.write_text("# main\n")
+    slow_include = ganesha.ensure_include
+
+    def ensure_include(text, path):
+        time.sleep(0.3)
+        return slow_include(text, path)
+    monkeypatch.setattr(ganesha, "ensure_include", ensure_include)
+    runs = []
+    for index in range(count):
+        settings = model.Settings(backend="ganesha", name="r%d" % index, exports_dir=str(tree / ("d%d" % index)),
+                                  ganesha_config=str(main), ganesha_pid_file=str(tree / "none.pid"))
+        exports = [export(tree / "data" / ("r%d-%d" % (index, n))) for n in range(per_run)]
+        runs.append((settings, exports))
+    children = []
+    for settings, exports in runs:
+        pid = os.fork()
+        if pid == 0:  # child: one module run
+            code = 1
+            try:
+                apply.run(exports, settings, FakeHost())
+                code = 0
+            finally:
+                os._exit(code)
+        children.append(pid)
+    assert [os.waitpid(pid, 0)[1] for pid in children] == [0] * count
+    return main, runs
+
+
+def test_ganesha_runs_with_their_own_exports_dirs_keep_every_include_and_unique_ids(tree, monkeypatch):
+    main, runs = _ganesha_runs_at_once(tree, monkeypatch)
+    text = read(main)
+    assert [settings.exports_file in text for settings, _exports in runs] == [True] * len(runs)
+    ids = []
+    for settings, exports in runs:
+        found = ganesha.exports_in(read(settings.exports_file))
+        assert sorted(path for path, _id in found) == sorted(item.path for item in exports)
+        ids.extend(export_id for _path, export_id in found)
+    assert len(ids) == 20 and len(set(ids)) == 20
+
+
+def test_check_mode_takes_no_lock(tree, monkeypatch):
+    monkeypatch.setattr(apply.files, "locked", lambda path: pytest.fail("check mode took the lock %s" % path))
+    result = apply.run([export(tree / "data" / "a")], ganesha_settings(tree), FakeHost(), check_mode=True)
+    assert result["changed"] and not os.path.exists(str(tree / "ganesha"))
+
+
+def test_an_export_id_another_file_also_uses_is_moved_with_a_warning(tree):
+    settings = ganesha_settings(tree)
+    apply.run([export(tree / "data" / "a"), export(tree / "data" / "b")], settings, FakeHost())
+    # another file (written by a run that raced with ours before runs were serialized) took id 2 as well
+    other = tree / "ganesha" / "other.conf"
+    other.write_text("EXPORT { Export_Id = 2; Path = /x; FSAL { Name = VFS; } }\n")
+    with open(str(tree / "ganesha" / "ganesha.conf"), "a") as handle:
+        handle.write('%%include "%s"\n' % other)
+    result = apply.run([export(tree / "data" / "a"), export(tree / "data" / "b")], settings, FakeHost())
+    assert [item["export_id"] for item in result["exports"]] == [1, 3] and result["changed"]
+    assert any("Export_Id 2" in warning and str(other) in warning for warning in result["warnings"])
+    again = apply.run([export(tree / "data" / "a"), export(tree / "data" / "b")], settings, FakeHost())
+    assert not again["changed"] and [item["export_id"] for item in again["exports"]] == [1, 3]

@@ -58,6 +58,14 @@ def test_settings_default_dir_and_file_follow_backend():
     assert model.Settings(backend="kernel", exports_dir="/x/").lock_file == "/x/.stateful-nfs.lock"
 
 
+def test_the_shared_lock_is_keyed_on_what_all_runs_share_not_on_the_exports_dir():
+    first = model.Settings(backend="ganesha", exports_dir="/a", ganesha_config="/etc/ganesha/ganesha.conf")
+    second = model.Settings(backend="ganesha", exports_dir="/b", ganesha_config="/etc/ganesha/ganesha.conf")
+    assert first.shared_lock_file == second.shared_lock_file == "/etc/ganesha/.ganesha.conf.stateful-nfs.lock"
+    assert model.Settings(backend="ganesha", ganesha_config="/g/other.conf").shared_lock_file != first.shared_lock_file
+    assert model.Settings(backend="kernel").shared_lock_file == "/etc/exports.d/.stateful-nfs.lock"
+
+
 # ------------------------------------------------------------------ validation
 
 @pytest.mark.parametrize("path, problem", [
