@@ -24,9 +24,10 @@ __metaclass__ = type
 import glob
 import os
 import signal
+import time
 
 from ansible_collections.stateful.nfs.plugins.module_utils.exports import directories, files, ganesha, kernel, model
-from ansible_collections.stateful.nfs.plugins.module_utils.exports import validation
+from ansible_collections.stateful.nfs.plugins.module_utils.exports import served, validation
 from ansible_collections.stateful.nfs.plugins.module_utils.exports.validation import ValidationError
 from ansible_collections.stateful.nfs.plugins.module_utils.errors import SpecError
 
@@ -40,12 +41,22 @@ class ExportError(Exception):
 
 
 class Host(object):
-    """The boundary to the host: running commands and sending signals."""
+    """The boundary to the host: running commands, sending signals, the clock."""
 
-    def __init__(self, run_command, kill=os.kill, exportfs=None):
+    def __init__(self, run_command, kill=os.kill, exportfs=None, nfs_ls=None, timeout=None,
+                 clock=time.time, sleep=time.sleep):
         self.run_command = run_command  # args list -> (rc, stdout, stderr)
         self.kill = kill
         self.exportfs = exportfs
+        self.nfs_ls = nfs_ls
+        self.timeout = timeout  # coreutils timeout(1), so a probe of an unreachable server cannot hang
+        self.clock = clock
+        self.sleep = sleep
+
+    def probe_command(self):
+        """The nfs-ls command line (without the URL) of one served-check."""
+        prefix = [self.timeout, "10"] if self.timeout else []
+        return prefix + [self.nfs_ls]
 
 
 def _other_files(settings):
@@ -117,6 +128,10 @@ def _preflight(exports, settings, host, check_mode):
         raise ValidationError(str(SpecError(
             "reload", True, "exportfs was not found on this host",
             "install nfs-kernel-server (Debian/Ubuntu) or nfs-utils (RHEL), or set reload: false")))
+    if settings.verify_server and settings.reload and not check_mode and not host.nfs_ls:
+        raise ValidationError(str(SpecError(
+            "verify_server", settings.verify_server, "nfs-ls (libnfs) was not found on this host",
+            "install libnfs-utils (Debian/Ubuntu, EPEL), or remove verify_server")))
     return warnings
 
 
@@ -173,7 +188,7 @@ def _run_locked(exports, settings, host, check_mode, want_diff):
             raise ExportError("could not prepare directory %s: %s" % (exc.filename or "", exc.strerror or exc),
                               dict(result, changed=bool(created)))
         if state.changed:
-            result["reloaded"] = _write_and_apply(state, settings, host, result)
+            result["reloaded"] = _write_and_apply(state, exports, settings, host, result)
         for path in purges:
             directories.purge(path)
 
@@ -225,8 +240,8 @@ class _FileState(object):
                 for export_id in ganesha.ids_in(text):
                     foreign.setdefault(export_id, path)
         try:
-            self.after, self.entries, self.ids = ganesha.desired_text(self.before, exports, settings, set(foreign),
-                                                                       foreign)
+            self.after, self.entries, self.ids = ganesha.desired_text(
+                self.before, exports, settings, set(foreign), foreign)
         except ganesha.ParseError as exc:
             raise ValidationError("%s cannot be parsed (%s); fix or move it, then run again"
                                   % (settings.exports_file, exc))
@@ -280,7 +295,10 @@ class _FileState(object):
             files.put(self.settings.ganesha_config, text)
 
 
-def _write_and_apply(state, settings, host, result):
+def _write_and_apply(state, exports, settings, host, result):
+    """Write the files and apply them. Returns `reloaded`: True when applied and confirmed (exportfs -ra;
+    ganesha with every changed export seen served), "signalled" when ganesha was only asked to reload,
+    False when nothing was reloaded. A rejected or unserved change is rolled back (ExportError)."""
     state.write()
     if not settings.reload:
         return False
@@ -289,21 +307,61 @@ def _write_and_apply(state, settings, host, result):
     elif settings.reload_command:
         command = list(settings.reload_command)
     else:
-        return _sighup(settings, host, result)
-    rc, out, err = host.run_command(command)
-    if rc == 0:
-        # exportfs accepts some entries with a complaint (for example an ambiguous option); pass it on.
-        result["warnings"].extend("%s: %s" % (" ".join(command), line.strip())
-                                  for line in (err or "").splitlines() if line.strip())
-        return True
+        command = None  # SIGHUP
+    log_offset = files.size(settings.ganesha_log_file) if settings.backend == "ganesha" else 0
+    if command is None:
+        if not _sighup(settings, host, result):
+            return False
+    else:
+        rc, out, err = host.run_command(command)
+        if rc != 0:
+            _roll_back(state, settings, host, command, "%s rejected the new exports (rc=%s): %s" % (
+                " ".join(command), rc, (err or out).strip()), result)
+        if settings.backend == "kernel":
+            # exportfs accepts some entries with a complaint (for example an ambiguous option); pass it on.
+            result["warnings"].extend("%s: %s" % (" ".join(command), line.strip())
+                                      for line in (err or "").splitlines() if line.strip())
+            return True
+    return _confirm_served(state, exports, settings, host, command, result, log_offset)
+
+
+def _confirm_served(state, exports, settings, host, command, result, log_offset):
+    """After a ganesha reload: True when every export added or changed is seen served over NFS, else
+    "signalled" (nothing to check, or no verify_server); a change ganesha does not serve is rolled back."""
+    changed = state.changed_paths()
+    wanted = [export for export in exports if export.present and export.path in changed]
+    if not settings.verify_server or not wanted:
+        return "signalled"
+    checks, unchecked = served.probes(wanted, settings, settings.verify_server)
+    for path, why in unchecked:
+        result["warnings"].append("ganesha was reloaded but export %s was not confirmed: %s" % (path, why))
+    missing = served.wait_served(checks, host.run_command, host.probe_command(), host.clock, host.sleep,
+                                 settings.verify_timeout)
+    if missing:
+        logged = served.logged_lines(files.read_from(settings.ganesha_log_file, log_offset))
+        log_text = ("; ganesha logged: %s" % " | ".join(logged) if logged else
+                    "; ganesha logged no configuration error in %s (set ganesha_log_file to its log)"
+                    % settings.ganesha_log_file)
+        message = "ganesha does not serve %s %d seconds after the reload (%s)%s" % (
+            ", ".join(sorted(missing)), settings.verify_timeout,
+            "; ".join("%s: %s" % item for item in sorted(missing.items())), log_text)
+        _roll_back(state, settings, host, command, message, result)
+    return "signalled" if unchecked else True
+
+
+def _roll_back(state, settings, host, command, message, result):
+    """Restore the previous files, apply them again and raise ExportError with `message`."""
     state.restore()
     restored = ("the previous %s was restored" % settings.exports_file if state.before is not None
                 else "%s was removed (it did not exist before)" % settings.exports_file)
-    rc2, _out2, err2 = host.run_command(command)
-    again = "" if rc2 == 0 else "; re-applying the previous configuration also failed: %s" % err2.strip()
-    message = "%s rejected the new exports (rc=%s): %s; %s%s" % (
-        " ".join(command), rc, (err or out).strip(), restored, again)
-    raise ExportError(message, dict(result, changed=False, rolled_back=True))
+    again = ""
+    if command is None:
+        _sighup(settings, host, {"warnings": []})
+    else:
+        rc2, _out2, err2 = host.run_command(command)
+        if rc2 != 0:
+            again = "; re-applying the previous configuration also failed: %s" % err2.strip()
+    raise ExportError("%s; %s%s" % (message, restored, again), dict(result, changed=False, rolled_back=True))
 
 
 def _sighup(settings, host, result):

@@ -27,6 +27,25 @@ def read_text(path):
         raise
 
 
+def size(path):
+    """Bytes in the file, 0 when it does not exist (where a log excerpt starts)."""
+    try:
+        return os.path.getsize(path)
+    except OSError:
+        return 0
+
+
+def read_from(path, offset):
+    """The file's text from byte `offset` on ('' when missing; all of it when it was truncated since)."""
+    try:
+        with io.open(path, "rb") as handle:
+            if os.fstat(handle.fileno()).st_size >= offset:
+                handle.seek(offset)
+            return handle.read().decode("utf-8", "replace")
+    except (IOError, OSError):
+        return ""
+
+
 def atomic_write(path, text, mode=0o644):
     """Replace `path` with `text` atomically; an existing file keeps its mode and ownership."""
     directory = os.path.dirname(path) or "."

@@ -99,7 +99,8 @@ class Settings(object):
 
     def __init__(self, backend="kernel", name="stateful-nfs", exports_dir=None, reload=True,
                  ganesha_config="/etc/ganesha/ganesha.conf", ganesha_pid_file="/var/run/ganesha/ganesha.pid",
-                 reload_command=None, ganesha_protocols=None, ganesha_transports=None, exportfs_dir=None):
+                 reload_command=None, ganesha_protocols=None, ganesha_transports=None, exportfs_dir=None,
+                 verify_server=None, verify_timeout=30, ganesha_log_file="/var/log/ganesha/ganesha.log"):
         self.backend = backend
         self.name = name
         # The directory exportfs reads (a parameter so tests can stand a temporary one in for it).
@@ -111,6 +112,9 @@ class Settings(object):
         self.reload_command = list(reload_command) if reload_command else None
         self.ganesha_protocols = list(ganesha_protocols or ["3", "4"])
         self.ganesha_transports = list(ganesha_transports or ["UDP", "TCP"])
+        self.verify_server = verify_server
+        self.verify_timeout = verify_timeout
+        self.ganesha_log_file = ganesha_log_file
 
     @property
     def file_suffix(self):
@@ -228,4 +232,7 @@ def settings_from_params(params):
         reload_command=params.get("reload_command"),
         ganesha_protocols=params.get("ganesha_protocols"),
         ganesha_transports=params.get("ganesha_transports"),
+        verify_server=params.get("verify_server"),
+        verify_timeout=params.get("verify_timeout", 30),
+        ganesha_log_file=params.get("ganesha_log_file") or "/var/log/ganesha/ganesha.log",
     )

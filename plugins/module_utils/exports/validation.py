@@ -203,6 +203,18 @@ def _check_settings(settings):
         checks.append(lambda f=field, v=value: _check_abs(f, v))
     if settings.backend == "kernel":
         checks.append(lambda: check_kernel_exports_dir(settings.exports_dir, settings.exportfs_dir))
+    if settings.verify_server is not None:
+        if settings.backend != "ganesha":
+            checks.append(lambda: _raise(SpecError("verify_server", settings.verify_server,
+                                                   "the kernel backend is confirmed by exportfs itself",
+                                                   "remove verify_server or set backend: ganesha")))
+        else:
+            from ansible_collections.stateful.nfs.plugins.module_utils.exports import served
+            checks.append(lambda: served.check_server(settings.verify_server))
+    if not isinstance(settings.verify_timeout, int) or settings.verify_timeout < 1:
+        checks.append(lambda: _raise(SpecError("verify_timeout", settings.verify_timeout,
+                                               "must be a whole number of seconds, at least 1",
+                                               "use e.g. verify_timeout: 30")))
     if settings.reload_command and settings.backend != "ganesha":
         checks.append(lambda: _raise(SpecError("reload_command", settings.reload_command,
                                                "the kernel backend always applies with exportfs -ra",

@@ -136,3 +136,15 @@ def test_ganesha_backend(run, args, tmp_path):
     assert result["file"].endswith("/g/exports.d/web.conf")
     failed, again, _cmds, _warns = run(ganesha)
     assert not failed and not again["changed"]
+
+
+def test_ganesha_reload_is_signalled_unless_verified(run, args, tmp_path):
+    ganesha = dict(args, backend="ganesha", exports_dir=str(tmp_path / "g" / "exports.d"),
+                   ganesha_config=str(tmp_path / "g" / "ganesha.conf"), reload_command=["reload-ganesha"])
+    failed, result, commands, _warns = run(ganesha)
+    assert not failed and result["reloaded"] == "signalled" and commands == [["reload-ganesha"]]
+    verified = dict(ganesha, path=str(tmp_path / "data" / "b"), verify_server="10.0.0.5")
+    failed, result, commands, _warns = run(verified)
+    assert not failed and result["reloaded"] is True
+    assert commands == [["reload-ganesha"], ["/usr/sbin/timeout", "10", "/usr/sbin/nfs-ls",
+                                             "nfs://10.0.0.5%s?version=4" % verified["path"]]]

@@ -73,7 +73,7 @@ def test_create_writes_file_makes_directory_and_runs_exportfs(tree):
     host = FakeHost()
     settings = kernel_settings(tree)
     result = apply.run([export(tree / "data" / "a", mode="0750")], settings, host, want_diff=True)
-    assert result["changed"] and result["reloaded"]
+    assert result["changed"] and result["reloaded"] is True
     assert host.commands == [["/usr/sbin/exportfs", "-ra"]]
     text = read(settings.exports_file)
     assert "%s 10.0.0.0/24(rw,sync,no_subtree_check,root_squash)\n" % (tree / "data" / "a") in text
@@ -242,13 +242,13 @@ def test_ganesha_writes_blocks_adds_include_and_sighups(tree):
     (tree / "ganesha.pid").write_text("4242\n")
     host = FakeHost(alive=[4242])
     result = apply.run([export(tree / "data" / "a"), export(tree / "data" / "b")], settings, host, want_diff=True)
-    assert result["reloaded"] and host.signals == [(4242, signal.SIGHUP)]
+    assert result["reloaded"] == "signalled" and host.signals == [(4242, signal.SIGHUP)]
     assert [item["export_id"] for item in result["exports"]] == [1, 2]
     assert read(tree / "ganesha" / "ganesha.conf") == \
         'NFS_CORE_PARAM { Protocols = 4; }\n%%include "%s"\n' % settings.exports_file
     assert result["main_config_changed"] and len(result["diff"]) >= 2
     again = apply.run([export(tree / "data" / "a"), export(tree / "data" / "b")], settings, FakeHost(alive=[4242]))
-    assert not again["changed"] and not again["reloaded"]
+    assert not again["changed"] and again["reloaded"] is False
 
 
 def test_ganesha_ids_avoid_other_files_and_the_main_config(tree):
@@ -383,3 +383,108 @@ def test_an_export_id_another_file_also_uses_is_moved_with_a_warning(tree):
     assert any("Export_Id 2" in warning and str(other) in warning for warning in result["warnings"])
     again = apply.run([export(tree / "data" / "a"), export(tree / "data" / "b")], settings, FakeHost())
     assert not again["changed"] and [item["export_id"] for item in again["exports"]] == [1, 3]
+
+
+# ------------------------------------------------------------------ is it served?
+
+class ProbingHost(FakeHost):
+    """A ganesha host with nfs-ls: `served(url)` answers each probe; SIGHUPs append `on_hup` to the log."""
+
+    def __init__(self, served, log=None, on_hup="", **kwargs):
+        super(ProbingHost, self).__init__(alive=[4242], **kwargs)
+        self.nfs_ls = "/usr/bin/nfs-ls"
+        self.timeout = None
+        self.served = served
+        self.log, self.on_hup = log, on_hup
+        self.now = 0.0
+        self.clock = lambda: self.now
+        self.sleep = self._sleep
+
+    def _sleep(self, seconds):
+        self.now += seconds
+
+    def _run(self, args):
+        if args[0] == "/usr/bin/nfs-ls":
+            self.commands.append(list(args))
+            return (0, "", "") if self.served(args[-1]) else (243, "", "Failed to mount nfs share : NFS4ERR_NOENT")
+        return super(ProbingHost, self)._run(args)
+
+    def _kill(self, pid, sig):
+        super(ProbingHost, self)._kill(pid, sig)
+        if sig and self.log is not None:
+            with open(str(self.log), "a") as handle:
+                handle.write(self.on_hup)
+
+
+def _ganesha_host_tree(tree):
+    os.makedirs(str(tree / "ganesha"))
+    (tree / "ganesha" / "ganesha.conf").write_text("# main\n")
+    (tree / "ganesha.pid").write_text("4242\n")
+
+
+def test_sighup_without_a_check_reports_signalled_not_true(tree):
+    _ganesha_host_tree(tree)
+    host = FakeHost(alive=[4242])
+    result = apply.run([export(tree / "data" / "a")], ganesha_settings(tree), host)
+    assert result["reloaded"] == "signalled" and host.signals == [(4242, signal.SIGHUP)]
+    command = apply.run([export(tree / "data" / "b")], ganesha_settings(tree, reload_command=["reload-it"]),
+                        FakeHost())
+    assert command["reloaded"] == "signalled"
+
+
+def test_verified_reload_is_true_once_every_added_export_is_served(tree):
+    _ganesha_host_tree(tree)
+    host = ProbingHost(served=lambda url: True)
+    settings = ganesha_settings(tree, verify_server="10.0.0.5")
+    result = apply.run([export(tree / "data" / "a"), export(tree / "data" / "b", pseudo="/b")], settings, host)
+    assert result["reloaded"] is True
+    urls = [command[-1] for command in host.commands]
+    assert urls == ["nfs://10.0.0.5%s?version=4" % (tree / "data" / "a"), "nfs://10.0.0.5/b?version=4"]
+
+
+def test_export_served_only_after_a_while_is_waited_for(tree):
+    _ganesha_host_tree(tree)
+    host = ProbingHost(served=lambda url: host.now >= 2)
+    result = apply.run([export(tree / "data" / "a")], ganesha_settings(tree, verify_server="10.0.0.5"), host)
+    assert result["reloaded"] is True and len(host.commands) == 5  # at 0, 0.5, 1, 1.5 and 2 seconds
+
+
+def test_export_ganesha_does_not_serve_fails_with_its_log_lines_and_is_rolled_back(tree):
+    _ganesha_host_tree(tree)
+    log = tree / "ganesha.log"
+    log.write_text("old : nfs-ganesha[main] x :CONFIG :CRIT :an error of an earlier reload\n")
+    on_hup = ("t : nfs-ganesha[sigmgr] export_commit_common :CONFIG :CRIT :Pseudo path /a is a duplicate\n"
+              "t : nfs-ganesha[svc_8] rpc :TIRPC :EVENT :svc_vc_wait: noise\n")
+    host = ProbingHost(served=lambda url: False, log=log, on_hup=on_hup)
+    settings = ganesha_settings(tree, verify_server="10.0.0.5", verify_timeout=3, ganesha_log_file=str(log))
+    with pytest.raises(apply.ExportError) as exc:
+        apply.run([export(tree / "data" / "a")], settings, host)
+    message = str(exc.value)
+    assert "does not serve %s 3 seconds after the reload" % (tree / "data" / "a") in message
+    assert "Pseudo path /a is a duplicate" in message and "earlier reload" not in message and "noise" not in message
+    assert "NFS4ERR_NOENT" in message and "did not exist before" in message
+    assert exc.value.result["rolled_back"] is True and not os.path.exists(settings.exports_file)
+    assert read(tree / "ganesha" / "ganesha.conf") == "# main\n"
+    assert host.signals == [(4242, signal.SIGHUP)] * 2  # the change, then the restored configuration
+
+
+def test_export_this_host_may_not_mount_is_signalled_with_a_warning(tree):
+    _ganesha_host_tree(tree)
+    host = ProbingHost(served=lambda url: True)
+    result = apply.run([export(tree / "data" / "a", hosts=("10.9.0.0/16",)),
+                        export(tree / "data" / "b", hosts=("10.0.0.0/24",))],
+                       ganesha_settings(tree, verify_server="10.0.0.5"), host)
+    assert result["reloaded"] == "signalled" and len(host.commands) == 1
+    assert any("%s was not confirmed" % (tree / "data" / "a") in w and "10.0.0.5" in w for w in result["warnings"])
+
+
+def test_verify_server_is_checked_before_anything(tree):
+    host = FakeHost()
+    with pytest.raises(ValidationError, match="verify_server='10.0.0.5'.*kernel backend"):
+        apply.run([export(tree / "data" / "a")], kernel_settings(tree, verify_server="10.0.0.5"), host)
+    with pytest.raises(ValidationError, match="verify_server='nfs1'.*not an IP address"):
+        apply.run([export(tree / "data" / "a")], ganesha_settings(tree, verify_server="nfs1"), host)
+    with pytest.raises(ValidationError, match="nfs-ls .* was not found.*libnfs-utils"):
+        apply.run([export(tree / "data" / "a")], ganesha_settings(tree, verify_server="10.0.0.5"), host)
+    assert host.commands == [] and not os.path.exists(str(tree / "data" / "a"))
+    assert not os.path.exists(str(tree / "ganesha"))
