@@ -252,8 +252,9 @@ options:
     description:
       - IP address of this ganesha (ganesha backend), for example the NFS server address the nodes mount.
         After a reload, each export added or changed is looked up from this host with C(nfs-ls) (Debian
-        package C(libnfs-utils)) at that address, by its pseudo path over NFSv4 (over NFSv3 MOUNT by its path
-        when O(ganesha_protocols) has no NFSv4), for up to O(verify_timeout) seconds.
+        package C(libnfs-utils)) at that address with each protocol of O(ganesha_protocols), NFSv3 MOUNT by its
+        path and NFSv4 by its pseudo path (both, because another export with the same pseudo path would
+        answer for a refused one), for up to O(verify_timeout) seconds.
       - When all are served, RV(reloaded) is V(true). When one is not, the previous files are restored,
         ganesha is reloaded again and the task fails naming the export, the answer of C(nfs-ls) and the
         configuration lines ganesha logged (from O(ganesha_log_file)) since the reload.

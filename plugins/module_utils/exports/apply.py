@@ -344,7 +344,7 @@ def _confirm_served(state, exports, settings, host, command, result, log_offset)
                     % settings.ganesha_log_file)
         message = "ganesha does not serve %s %d seconds after the reload (%s)%s" % (
             ", ".join(sorted(missing)), settings.verify_timeout,
-            "; ".join("%s: %s" % item for item in sorted(missing.items())), log_text)
+            "; ".join(error for _path, error in sorted(missing.items())), log_text)
         _roll_back(state, settings, host, command, message, result)
     return "signalled" if unchecked else True
 

@@ -5,8 +5,9 @@
 
 A SIGHUP (or a reload command) only asks ganesha to re-read its configuration; ganesha reports a
 rejected EXPORT block in its log alone. So after the reload each export we added or changed is looked
-up over NFS from this host: NFSv4 by its pseudo path (NFSv3 MOUNT by its path when the export has no
-v4). Ganesha hides an export from a client it does not let in (MNT3ERR_ACCES / NFS4ERR_NOENT, the same
+up over NFS from this host with every protocol it has: NFSv3 MOUNT by its path and NFSv4 by its pseudo
+path. Both, because a pseudo path alone can be answered by another export that has it (ganesha refuses
+the second export with a duplicate pseudo path, and the first still answers). Ganesha hides an export from a client it does not let in (MNT3ERR_ACCES / NFS4ERR_NOENT, the same
 answers as for a missing export), so only exports one of whose clients lets the verifying address in
 can be confirmed; the others are reported as not confirmed.
 
@@ -69,32 +70,38 @@ def probes(exports, settings, server):
     for export in exports:
         if not any(lets_in(client.host, server) for client in export.clients):
             unchecked.append((export.path, "none of its clients lets %s (the verifying address) in" % server))
-        elif protocols & set(V4):
-            to_check.append((export.path, _url(server, export.pseudo or export.path, 4)))
-        elif protocols & set(V3):
-            to_check.append((export.path, _url(server, export.path, 3)))
-        else:
+            continue
+        urls = []
+        if protocols & set(V3):
+            urls.append(_url(server, export.path, 3))
+        if protocols & set(V4):
+            urls.append(_url(server, export.pseudo or export.path, 4))
+        if not urls:
             unchecked.append((export.path, "it is served neither over NFSv3 nor NFSv4"))
+        to_check.extend((export.path, url) for url in urls)
     return to_check, unchecked
 
 
 def wait_served(checks, run_command, command_prefix, clock, sleep, timeout):
-    """{path: last error} of the exports still not served after `timeout` seconds; {} when all are."""
-    pending = dict(checks)
+    """{path: its URLs' last errors} of the exports still not served after `timeout` seconds; {} when all are."""
+    pending = list(checks)
     errors = {}
     deadline = clock() + timeout
     while pending:
-        for path, url in sorted(pending.items()):
+        still = []
+        for path, url in pending:
             rc, out, err = run_command(list(command_prefix) + [url])
-            if rc == 0:
-                del pending[path]
-                errors.pop(path, None)
-            else:
-                errors[path] = ((err or "") + (out or "")).strip() or "rc=%s" % rc
+            if rc != 0:
+                errors[(path, url)] = ((err or "") + (out or "")).strip() or "rc=%s" % rc
+                still.append((path, url))
+        pending = still
         if not pending or clock() >= deadline:
             break
         sleep(POLL_SECONDS)
-    return dict((path, errors[path]) for path in pending)
+    missing = {}
+    for path, url in pending:
+        missing.setdefault(path, []).append("%s: %s" % (url, errors[(path, url)]))
+    return dict((path, "; ".join(found)) for path, found in missing.items())
 
 
 def logged_lines(text, limit=20):

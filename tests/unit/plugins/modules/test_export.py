@@ -146,5 +146,6 @@ def test_ganesha_reload_is_signalled_unless_verified(run, args, tmp_path):
     verified = dict(ganesha, path=str(tmp_path / "data" / "b"), verify_server="10.0.0.5")
     failed, result, commands, _warns = run(verified)
     assert not failed and result["reloaded"] is True
-    assert commands == [["reload-ganesha"], ["/usr/sbin/timeout", "10", "/usr/sbin/nfs-ls",
-                                             "nfs://10.0.0.5%s?version=4" % verified["path"]]]
+    probe = ["/usr/sbin/timeout", "10", "/usr/sbin/nfs-ls"]
+    assert commands == [["reload-ganesha"], probe + ["nfs://10.0.0.5%s" % verified["path"]],
+                        probe + ["nfs://10.0.0.5%s?version=4" % verified["path"]]]

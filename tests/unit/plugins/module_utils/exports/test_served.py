@@ -30,14 +30,24 @@ def test_lets_in_decides_only_what_needs_no_name_lookup(client, address, expecte
 def test_probes_use_the_v4_pseudo_path_or_v3_mount_and_skip_what_cannot_be_checked():
     exports = [export("/srv/a"), export("/srv/b", pseudo="/b"), export("/srv/c d"), export("/srv/x", hosts=("h1",))]
     checks, unchecked = served.probes(exports, model.Settings(backend="ganesha"), "10.0.0.5")
-    assert checks == [("/srv/a", "nfs://10.0.0.5/srv/a?version=4"), ("/srv/b", "nfs://10.0.0.5/b?version=4"),
-                      ("/srv/c d", "nfs://10.0.0.5/srv/c%20d?version=4")]
+    assert checks == [("/srv/a", "nfs://10.0.0.5/srv/a"), ("/srv/a", "nfs://10.0.0.5/srv/a?version=4"),
+                      ("/srv/b", "nfs://10.0.0.5/srv/b"), ("/srv/b", "nfs://10.0.0.5/b?version=4"),
+                      ("/srv/c d", "nfs://10.0.0.5/srv/c%20d"), ("/srv/c d", "nfs://10.0.0.5/srv/c%20d?version=4")]
     assert unchecked == [("/srv/x", "none of its clients lets 10.0.0.5 (the verifying address) in")]
     v3 = model.Settings(backend="ganesha", ganesha_protocols=["3"])
     assert served.probes([export("/srv/a", hosts=("fd00::/64",))], v3, "fd00::5")[0] == \
         [("/srv/a", "nfs://[fd00::5]/srv/a")]
     assert served.probes([export("/srv/a")], model.Settings(backend="ganesha", ganesha_protocols=["9P"]),
                          "10.0.0.5")[1][0][1] == "it is served neither over NFSv3 nor NFSv4"
+
+
+def test_an_export_is_served_only_when_every_protocol_answers():
+    answers = {"nfs://s/b": (243, "", "MNT3ERR_ACCES"), "nfs://s/b?version=4": (0, "", "")}
+    now = [0.0]
+    missing = served.wait_served([("/srv/b", "nfs://s/b"), ("/srv/b", "nfs://s/b?version=4")],
+                                 lambda argv: answers[argv[-1]], ["nfs-ls"], lambda: now[0],
+                                 lambda seconds: now.__setitem__(0, now[0] + seconds), 1)
+    assert missing == {"/srv/b": "nfs://s/b: MNT3ERR_ACCES"}
 
 
 def test_server_must_be_an_address():
