@@ -7,7 +7,9 @@ A SIGHUP (or a reload command) only asks ganesha to re-read its configuration; g
 rejected EXPORT block in its log alone. So after the reload each export we added or changed is looked
 up over NFS from this host with every protocol it has: NFSv3 MOUNT by its path and NFSv4 by its pseudo
 path. Both, because a pseudo path alone can be answered by another export that has it (ganesha refuses
-the second export with a duplicate pseudo path, and the first still answers). Ganesha hides an export from a client it does not let in (MNT3ERR_ACCES / NFS4ERR_NOENT, the same
+the second export with a duplicate pseudo path, and the first still answers).
+
+Ganesha hides an export from a client it does not let in (MNT3ERR_ACCES / NFS4ERR_NOENT, the same
 answers as for a missing export), so only exports one of whose clients lets the verifying address in
 can be confirmed; the others are reported as not confirmed.
 
