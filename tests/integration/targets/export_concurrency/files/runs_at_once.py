@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 # Copyright: stateful.nfs contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Several stateful.nfs.export runs at once, round after round, and what must hold after each round.
