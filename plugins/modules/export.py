@@ -24,15 +24,25 @@ description:
     keeps its C(Export_Id); a new export takes the lowest free id (never 0, the pseudo root) across the
     whole configuration (the main configuration and every file it includes with C(%include) or C(%dir),
     recursively) and all C(*.conf) files of O(exports_dir). Reload is a SIGHUP to the daemon named by
-    O(ganesha_pid_file), or O(reload_command).
+    O(ganesha_pid_file), or O(reload_command). With O(verify_server), each export added or changed is then
+    looked up over NFS (C(nfs-ls)); one ganesha does not serve fails the task with the lines ganesha logged,
+    and the previous files are restored. Without it, RV(reloaded) is V(signalled), not V(true).
   - Entries for other paths in the same file are kept (merge by path). When the last entry of the file is
     removed, the file is removed (and, for ganesha, its include line).
-  - Runs on one host serialize on a lock file C(<exports_dir>/.stateful-nfs.lock) held from reading the
-    file to applying it, so two runs at once lose no entry.
+  - Runs on one host serialize on lock files held from reading to applying, so runs at once lose no entry,
+    no include line and no Export_Id. Ganesha, C(<dir of ganesha_config>/.<its name>.stateful-nfs.lock),
+    shared by every run with the same O(ganesha_config) whatever its O(exports_dir) (the main configuration,
+    its include lines and the Export_Ids of every included file); kernel, C(/etc/exports.d/.stateful-nfs.lock)
+    (the files C(exportfs -ra) applies together). Both backends also lock C(<exports_dir>/.stateful-nfs.lock).
+    The locks are always taken in the same order, and everything is read again once they are held.
+  - An existing export keeps its C(Export_Id), unless another file ganesha reads uses the same id (ganesha
+    would serve only one of them); then it gets a free one and a warning says so.
   - "Secure defaults: client options are merged over V(rw,sync,no_subtree_check,root_squash); an option of the
     same pair replaces its default (V(ro) replaces V(rw), V(no_root_squash) replaces V(root_squash), and so on)."
-  - A client matching every host (V(*), V(0.0.0.0/0), V(::/0)), V(rw) with V(no_root_squash), or a
-    world-writable directory is refused unless O(allow_insecure=true), and then reported as a warning.
+  - A client matching every host, however it is written (V(*), V(*.*), V(0.0.0.0/0), V(0.0.0.0/00), any
+    address with a zero prefix such as V(10.0.0.0/0), V(::/0), V([::]/0), or a zero netmask such as
+    V(10.1.2.3/0.0.0.0)), V(rw) with V(no_root_squash), or a world-writable directory is refused unless
+    O(allow_insecure=true), and then reported as a warning.
   - Every input problem is reported before anything is touched, naming the field, the value and the fix.
 author:
   - stateful.nfs contributors (@stateful-nfs)
@@ -119,7 +129,8 @@ options:
       host:
         description:
           - An address, a network (V(10.0.0.0/24)), a host name, a wildcard (V(*.example.com)) or a V(@netgroup).
-          - V(*), V(0.0.0.0/0) and other patterns matching every host need O(allow_insecure).
+          - V(*), V(0.0.0.0/0), V(::/0) and every other spelling of a pattern matching every host (a zero
+            prefix or netmask on any address, V([::]/0)) need O(allow_insecure).
         type: str
         required: true
       options:
@@ -131,7 +142,9 @@ options:
             V(insecure_locks) V(auth_nlm) V(no_auth_nlm) V(root_squash) V(no_root_squash) V(all_squash)
             V(no_all_squash) V(acl) V(no_acl) V(pnfs) V(no_pnfs) V(security_label) V(nordirplus) V(mountpoint)
             V(mp); with a value: V(fsid=) V(anonuid=) V(anongid=) V(sec=) V(refer=) V(replicas=)
-            V(mountpoint=) V(mp=). Values are checked by C(exportfs) (kernel backend)."
+            V(mountpoint=) V(mp=). V(anonuid=) and V(anongid=) must be numbers and V(fsid=) a number, V(root)
+            or a UUID, checked before anything is touched; other values are checked by C(exportfs) (kernel
+            backend)."
           - "Ganesha backend mapping, into the export's C(CLIENT) block: V(rw)/V(ro) to C(Access_Type = RW/RO);
             V(root_squash)/V(no_root_squash)/V(all_squash) to C(Squash = Root_Squash/No_Root_Squash/All_Squash);
             V(sec=sys:krb5) to C(SecType = sys, krb5); V(secure)/V(insecure) to C(PrivilegedPort = true/false)
@@ -200,6 +213,10 @@ options:
     description:
       - Directory of the exports file. Defaults to C(/etc/exports.d) (kernel) or C(/etc/ganesha/exports.d)
         (ganesha). Created when missing.
+      - Kernel backend, only C(/etc/exports.d) is accepted, because C(exportfs -ra) reads nothing but
+        C(/etc/exports) and C(/etc/exports.d/*.exports); any other directory is refused before anything is
+        touched (a file there would never be applied).
+      - Ganesha backend, any directory; the main configuration O(ganesha_config) includes the file by its path.
     type: path
   reload:
     description:
@@ -231,6 +248,31 @@ options:
         its output.
     type: list
     elements: str
+  verify_server:
+    description:
+      - IP address of this ganesha (ganesha backend), for example the NFS server address the nodes mount.
+        After a reload, each export added or changed is looked up from this host with C(nfs-ls) (Debian
+        package C(libnfs-utils)) at that address with each protocol of O(ganesha_protocols), NFSv3 MOUNT by its
+        path and NFSv4 by its pseudo path (both, because another export with the same pseudo path would
+        answer for a refused one), for up to O(verify_timeout) seconds.
+      - When all are served, RV(reloaded) is V(true). When one is not, the previous files are restored,
+        ganesha is reloaded again and the task fails naming the export, the answer of C(nfs-ls) and the
+        configuration lines ganesha logged (from O(ganesha_log_file)) since the reload.
+      - Ganesha hides an export from a host it does not let in, so only an export with a client that lets
+        this address in (an address, a network, or a pattern for every host) can be confirmed; any other
+        export is reported in a warning, and RV(reloaded) is V(signalled).
+      - Unset, nothing is looked up and a reload is reported as V(signalled).
+    type: str
+  verify_timeout:
+    description: Seconds to wait, after a reload, for each export O(verify_server) checks.
+    type: int
+    default: 30
+  ganesha_log_file:
+    description:
+      - Log file of ganesha (its C(-L) option), quoted when an export is not served after a reload
+        (see O(verify_server)).
+    type: path
+    default: /var/log/ganesha/ganesha.log
   ganesha_protocols:
     description: C(Protocols) of each ganesha EXPORT block.
     type: list
@@ -247,9 +289,10 @@ notes:
   - Needs root on the NFS server host (C(become=true)).
   - The kernel backend needs C(exportfs) (Debian package C(nfs-kernel-server), RHEL C(nfs-utils)); it works
     without a running kernel nfsd, so the files can be validated on any host.
-  - With the ganesha backend and SIGHUP, ganesha reports a rejected EXPORT block only in its log; the module
-    cannot see it. The values it writes are validated beforehand, and its Export_Ids never collide with other
-    exports of the configuration.
+  - With the ganesha backend, a SIGHUP or reload command only asks ganesha to re-read its configuration, and
+    ganesha reports a rejected EXPORT block only in its log. The values the module writes are validated
+    beforehand and its Export_Ids never collide with other exports of the configuration; O(verify_server)
+    confirms over NFS that the exports are served.
   - "Ganesha EXPORT blocks written: C(Export_Id), C(Path), C(Pseudo), C(Access_Type = None) (access is granted
     only by the C(CLIENT) blocks, one per client), C(Squash = Root_Squash), C(Protocols), C(Transports),
     C(SecType = sys), the C(CLIENT) blocks and C(FSAL { Name = VFS; })."
@@ -366,10 +409,15 @@ exports:
       sample: 1
 reloaded:
   description:
-    - Whether the configuration was applied (exportfs -ra, SIGHUP or the reload command). Always false in check mode.
-    - For ganesha with SIGHUP, true means the signal was sent; ganesha reports configuration errors only in its log.
+    - V(true) when the change was applied and confirmed. Kernel backend, C(exportfs -ra) succeeded (it applies
+      the whole table before it returns). Ganesha backend, after the reload every export added or changed was
+      seen served over NFS (see O(verify_server)).
+    - V(signalled) (ganesha backend) when ganesha was sent SIGHUP or O(reload_command) succeeded, but no check
+      confirmed the result (no O(verify_server), an export this host cannot look up, or only removals).
+    - V(false) when nothing was reloaded (nothing changed, O(reload=false), no running ganesha, check mode).
   returned: always
-  type: bool
+  type: raw
+  sample: true
 main_config:
   description: The main ganesha configuration that includes our file.
   returned: when backend is ganesha
@@ -436,6 +484,9 @@ ARGUMENT_SPEC = dict(
     ganesha_protocols=dict(type="list", elements="str", default=["3", "4"],
                            choices=["3", "4", "NFS3", "NFS4", "V3", "V4", "NFSv3", "NFSv4", "9P"]),
     ganesha_transports=dict(type="list", elements="str", default=["UDP", "TCP"], choices=["UDP", "TCP", "RDMA"]),
+    verify_server=dict(type="str"),
+    verify_timeout=dict(type="int", default=30),
+    ganesha_log_file=dict(type="path", default="/var/log/ganesha/ganesha.log"),
 )
 
 
@@ -446,10 +497,12 @@ def main():
         required_one_of=[["path", "exports"]],
         supports_check_mode=True,
     )
-    exportfs = None
+    exportfs = nfs_ls = None
     if module.params["backend"] == "kernel":
         exportfs = module.get_bin_path("exportfs", opt_dirs=["/usr/sbin", "/sbin"])
-    host = apply.Host(module.run_command, exportfs=exportfs)
+    elif module.params["verify_server"]:
+        nfs_ls = module.get_bin_path("nfs-ls")
+    host = apply.Host(module.run_command, exportfs=exportfs, nfs_ls=nfs_ls, timeout=module.get_bin_path("timeout"))
     try:
         exports = model.exports_from_params(module.params)
         settings = model.settings_from_params(module.params)

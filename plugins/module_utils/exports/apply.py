@@ -5,8 +5,11 @@
 
 Order of a run:
 1. validation and the security review (nothing touched yet; every problem reported at once);
-2. an exclusive lock on the exports directory, held until the end, so runs on one host serialize;
-3. read our file, compute its new text (merge by path), plan each directory;
+2. exclusive locks, held until the end: the one on what all runs of the backend share (ganesha, the
+   main config with its include lines and the Export_Id space of everything it includes; kernel, the
+   exportfs directory) and the one on our exports directory;
+3. read everything fresh under those locks: our file, the main config, the ids of every other file;
+   compute the new texts (merge by path), plan each directory, check purges;
 4. create/chown/chmod directories, write the file atomically, apply (kernel: `exportfs -ra`,
    restoring the previous file if exportfs rejects it; ganesha: the include line in the main config,
    then SIGHUP or the reload command), and purge the directories asked for by name.
@@ -21,9 +24,10 @@ __metaclass__ = type
 import glob
 import os
 import signal
+import time
 
-from ansible_collections.stateful.nfs.plugins.module_utils.exports import directories, files, ganesha, kernel
-from ansible_collections.stateful.nfs.plugins.module_utils.exports import validation
+from ansible_collections.stateful.nfs.plugins.module_utils.exports import directories, files, ganesha, kernel, model
+from ansible_collections.stateful.nfs.plugins.module_utils.exports import served, validation
 from ansible_collections.stateful.nfs.plugins.module_utils.exports.validation import ValidationError
 from ansible_collections.stateful.nfs.plugins.module_utils.errors import SpecError
 
@@ -37,12 +41,22 @@ class ExportError(Exception):
 
 
 class Host(object):
-    """The boundary to the host: running commands and sending signals."""
+    """The boundary to the host: running commands, sending signals, the clock."""
 
-    def __init__(self, run_command, kill=os.kill, exportfs=None):
+    def __init__(self, run_command, kill=os.kill, exportfs=None, nfs_ls=None, timeout=None,
+                 clock=time.time, sleep=time.sleep):
         self.run_command = run_command  # args list -> (rc, stdout, stderr)
         self.kill = kill
         self.exportfs = exportfs
+        self.nfs_ls = nfs_ls
+        self.timeout = timeout  # coreutils timeout(1), so a probe of an unreachable server cannot hang
+        self.clock = clock
+        self.sleep = sleep
+
+    def probe_command(self):
+        """The nfs-ls command line (without the URL) of one served-check."""
+        prefix = [self.timeout, "10"] if self.timeout else []
+        return prefix + [self.nfs_ls]
 
 
 def _other_files(settings):
@@ -74,7 +88,7 @@ def exported_elsewhere(settings):
     """{path: file} for exports defined outside our file (other files of the exports dir, main config)."""
     found = {}
     if settings.backend == "kernel":
-        sources = ["/etc/exports"] + _other_files(settings)
+        sources = [model.EXPORTFS_FILE] + _other_files(settings)
         for source in sources:
             for path in kernel.entry_paths(files.read_text(source)):
                 found.setdefault(path, source)
@@ -110,11 +124,14 @@ def _check_purges(exports, settings):
 def _preflight(exports, settings, host, check_mode):
     validation.validate(exports, settings)
     warnings = validation.enforce_security(exports, directories.mode_of)
-    _check_purges(exports, settings)
     if settings.backend == "kernel" and settings.reload and not check_mode and not host.exportfs:
         raise ValidationError(str(SpecError(
             "reload", True, "exportfs was not found on this host",
             "install nfs-kernel-server (Debian/Ubuntu) or nfs-utils (RHEL), or set reload: false")))
+    if settings.verify_server and settings.reload and not check_mode and not host.nfs_ls:
+        raise ValidationError(str(SpecError(
+            "verify_server", settings.verify_server, "nfs-ls (libnfs) was not found on this host",
+            "install libnfs-utils (Debian/Ubuntu, EPEL), or remove verify_server")))
     return warnings
 
 
@@ -125,15 +142,19 @@ def run(exports, settings, host, check_mode=False, want_diff=False):
     """
     warnings = _preflight(exports, settings, host, check_mode)
     if check_mode:
+        # Check mode reads without the locks: it writes nothing, so it cannot lose another run's change,
+        # and it must not create lock files (or directories for them) nor wait behind a long run. Its
+        # prediction is as of its read.
         result = _run_locked(exports, settings, host, True, want_diff)
     else:
-        with files.locked(settings.lock_file):
+        with files.locked_all([settings.shared_lock_file, settings.lock_file]):
             result = _run_locked(exports, settings, host, False, want_diff)
     result["warnings"] = warnings + result.get("warnings", [])
     return result
 
 
 def _run_locked(exports, settings, host, check_mode, want_diff):
+    _check_purges(exports, settings)  # reads the other exports files: under the locks, like everything else
     plans = {}
     for export in exports:
         if export.present:
@@ -149,7 +170,7 @@ def _run_locked(exports, settings, host, check_mode, want_diff):
         "backend": settings.backend,
         "entries": [state.entries[export.path] for export in exports if export.present],
         "reloaded": False,
-        "warnings": [],
+        "warnings": list(state.warnings),
     }
     if settings.backend == "ganesha":
         result["main_config"] = settings.ganesha_config
@@ -167,7 +188,7 @@ def _run_locked(exports, settings, host, check_mode, want_diff):
             raise ExportError("could not prepare directory %s: %s" % (exc.filename or "", exc.strerror or exc),
                               dict(result, changed=bool(created)))
         if state.changed:
-            result["reloaded"] = _write_and_apply(state, settings, host, result)
+            result["reloaded"] = _write_and_apply(state, exports, settings, host, result)
         for path in purges:
             directories.purge(path)
 
@@ -204,6 +225,7 @@ class _FileState(object):
         self.main_after = None
         self.entries = {}
         self.ids = {}
+        self.warnings = []
 
     def compute(self, exports):
         settings = self.settings
@@ -211,14 +233,24 @@ class _FileState(object):
             self.after, self.entries = kernel.desired_text(self.before, exports)
             return
         self.main_before = files.read_text(settings.ganesha_config)
-        used = set()
-        for _path, text in ganesha_sources(settings):
-            used |= ganesha.ids_in(text)
+        ours = os.path.realpath(settings.exports_file)
+        foreign = {}  # Export_Id -> a file other than ours that uses it
+        for path, text in ganesha_sources(settings):
+            if os.path.realpath(path) != ours:
+                for export_id in ganesha.ids_in(text):
+                    foreign.setdefault(export_id, path)
         try:
-            self.after, self.entries, self.ids = ganesha.desired_text(self.before, exports, settings, used)
+            self.after, self.entries, self.ids = ganesha.desired_text(
+                self.before, exports, settings, set(foreign), foreign)
         except ganesha.ParseError as exc:
             raise ValidationError("%s cannot be parsed (%s); fix or move it, then run again"
                                   % (settings.exports_file, exc))
+        for path, export_id in ganesha.exports_in(self.before or ""):
+            if export_id in foreign and path in self.ids and self.ids[path] != export_id:
+                self.warnings.append(
+                    "Export_Id %d of %s was also used by %s (ganesha serves only one of the two); it now has "
+                    "Export_Id %d, so clients that had mounted it must mount it again"
+                    % (export_id, path, foreign[export_id], self.ids[path]))
         if self.after is None:
             self.main_after = ganesha.drop_include(self.main_before, settings.exports_file)
         else:
@@ -263,7 +295,10 @@ class _FileState(object):
             files.put(self.settings.ganesha_config, text)
 
 
-def _write_and_apply(state, settings, host, result):
+def _write_and_apply(state, exports, settings, host, result):
+    """Write the files and apply them. Returns `reloaded`: True when applied and confirmed (exportfs -ra;
+    ganesha with every changed export seen served), "signalled" when ganesha was only asked to reload,
+    False when nothing was reloaded. A rejected or unserved change is rolled back (ExportError)."""
     state.write()
     if not settings.reload:
         return False
@@ -272,21 +307,61 @@ def _write_and_apply(state, settings, host, result):
     elif settings.reload_command:
         command = list(settings.reload_command)
     else:
-        return _sighup(settings, host, result)
-    rc, out, err = host.run_command(command)
-    if rc == 0:
-        # exportfs accepts some entries with a complaint (for example an ambiguous option); pass it on.
-        result["warnings"].extend("%s: %s" % (" ".join(command), line.strip())
-                                  for line in (err or "").splitlines() if line.strip())
-        return True
+        command = None  # SIGHUP
+    log_offset = files.size(settings.ganesha_log_file) if settings.backend == "ganesha" else 0
+    if command is None:
+        if not _sighup(settings, host, result):
+            return False
+    else:
+        rc, out, err = host.run_command(command)
+        if rc != 0:
+            _roll_back(state, settings, host, command, "%s rejected the new exports (rc=%s): %s" % (
+                " ".join(command), rc, (err or out).strip()), result)
+        if settings.backend == "kernel":
+            # exportfs accepts some entries with a complaint (for example an ambiguous option); pass it on.
+            result["warnings"].extend("%s: %s" % (" ".join(command), line.strip())
+                                      for line in (err or "").splitlines() if line.strip())
+            return True
+    return _confirm_served(state, exports, settings, host, command, result, log_offset)
+
+
+def _confirm_served(state, exports, settings, host, command, result, log_offset):
+    """After a ganesha reload: True when every export added or changed is seen served over NFS, else
+    "signalled" (nothing to check, or no verify_server); a change ganesha does not serve is rolled back."""
+    changed = state.changed_paths()
+    wanted = [export for export in exports if export.present and export.path in changed]
+    if not settings.verify_server or not wanted:
+        return "signalled"
+    checks, unchecked = served.probes(wanted, settings, settings.verify_server)
+    for path, why in unchecked:
+        result["warnings"].append("ganesha was reloaded but export %s was not confirmed: %s" % (path, why))
+    missing = served.wait_served(checks, host.run_command, host.probe_command(), host.clock, host.sleep,
+                                 settings.verify_timeout)
+    if missing:
+        logged = served.logged_lines(files.read_from(settings.ganesha_log_file, log_offset))
+        log_text = ("; ganesha logged: %s" % " | ".join(logged) if logged else
+                    "; ganesha logged no configuration error in %s (set ganesha_log_file to its log)"
+                    % settings.ganesha_log_file)
+        message = "ganesha does not serve %s %d seconds after the reload (%s)%s" % (
+            ", ".join(sorted(missing)), settings.verify_timeout,
+            "; ".join(error for _path, error in sorted(missing.items())), log_text)
+        _roll_back(state, settings, host, command, message, result)
+    return "signalled" if unchecked else True
+
+
+def _roll_back(state, settings, host, command, message, result):
+    """Restore the previous files, apply them again and raise ExportError with `message`."""
     state.restore()
     restored = ("the previous %s was restored" % settings.exports_file if state.before is not None
                 else "%s was removed (it did not exist before)" % settings.exports_file)
-    rc2, _out2, err2 = host.run_command(command)
-    again = "" if rc2 == 0 else "; re-applying the previous configuration also failed: %s" % err2.strip()
-    message = "%s rejected the new exports (rc=%s): %s; %s%s" % (
-        " ".join(command), rc, (err or out).strip(), restored, again)
-    raise ExportError(message, dict(result, changed=False, rolled_back=True))
+    again = ""
+    if command is None:
+        _sighup(settings, host, {"warnings": []})
+    else:
+        rc2, _out2, err2 = host.run_command(command)
+        if rc2 != 0:
+            again = "; re-applying the previous configuration also failed: %s" % err2.strip()
+    raise ExportError("%s; %s%s" % (message, restored, again), dict(result, changed=False, rolled_back=True))
 
 
 def _sighup(settings, host, result):

@@ -27,6 +27,25 @@ def read_text(path):
         raise
 
 
+def size(path):
+    """Bytes in the file, 0 when it does not exist (where a log excerpt starts)."""
+    try:
+        return os.path.getsize(path)
+    except OSError:
+        return 0
+
+
+def read_from(path, offset):
+    """The file's text from byte `offset` on ('' when missing; all of it when it was truncated since)."""
+    try:
+        with io.open(path, "rb") as handle:
+            if os.fstat(handle.fileno()).st_size >= offset:
+                handle.seek(offset)
+            return handle.read().decode("utf-8", "replace")
+    except (IOError, OSError):
+        return ""
+
+
 def atomic_write(path, text, mode=0o644):
     """Replace `path` with `text` atomically; an existing file keeps its mode and ownership."""
     directory = os.path.dirname(path) or "."
@@ -97,6 +116,21 @@ def locked(lock_path):
             fcntl.lockf(fd, fcntl.LOCK_UN)
         finally:
             os.close(fd)
+
+
+@contextlib.contextmanager
+def locked_all(lock_paths):
+    """Hold every lock of `lock_paths`, taken in sorted order of their real paths.
+
+    One global order makes runs that need overlapping sets of locks deadlock-free. Duplicates are taken
+    once: fcntl locks belong to the process, so closing a second descriptor would drop the first lock.
+    """
+    unique = sorted(set(os.path.join(os.path.realpath(os.path.dirname(path) or "."), os.path.basename(path))
+                        for path in lock_paths))
+    with contextlib.ExitStack() as stack:
+        for path in unique:
+            stack.enter_context(locked(path))
+        yield unique
 
 
 def diff_entry(header, before, after):

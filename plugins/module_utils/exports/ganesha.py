@@ -18,6 +18,7 @@ __metaclass__ = type
 import re
 
 from ansible_collections.stateful.nfs.plugins.module_utils.errors import SpecError
+from ansible_collections.stateful.nfs.plugins.module_utils.exports import validation
 
 HEADER = "# Managed by stateful.nfs.export. EXPORT blocks are merged by Path; other text is kept.\n"
 
@@ -58,8 +59,8 @@ def check_options(options, field):
                 if bad:
                     raise SpecError(field, option, "unknown security flavor %s" % ",".join(bad),
                                     "use sec= with %s, separated by ':'" % ", ".join(SEC_FLAVORS))
-            elif not re.match(r"^-?[0-9]+$", value):
-                raise SpecError(field, option, "%s must be a number" % name, "give a numeric id, e.g. %s=65534" % name)
+            else:
+                validation.check_option(option, field)  # anonuid/anongid: the same numeric rule as exportfs
             continue
         if sep or (name not in OPTION_MAP and name not in IGNORED):
             raise SpecError(field, option, "the ganesha backend has no equivalent of this option",
@@ -238,16 +239,20 @@ def ids_in(text):
     return set(int(value, 0) for value in _ID_RE.findall(text or ""))
 
 
-def allocate_ids(exports, existing_ids_by_path, used_ids):
-    """Export_Id per present export: its existing id if it has one, else the lowest free id >= 1."""
-    taken = set(used_ids) | set(existing_ids_by_path.values())
+def allocate_ids(exports, existing_ids_by_path, used_ids, foreign_ids=()):
+    """Export_Id per present export: its existing id if it has one, else the lowest free id >= 1.
+
+    `used_ids` are taken already; `foreign_ids` are those of the other files ganesha reads. An existing
+    id that another file uses too is replaced (ganesha would serve only one of the two exports).
+    """
+    taken = set(used_ids) | set(foreign_ids) | set(existing_ids_by_path.values())
     taken.discard(None)
     ids = {}
     for export in exports:
         if not export.present:
             continue
         current = existing_ids_by_path.get(export.path)
-        if current is not None and current > 0:
+        if current is not None and current > 0 and current not in foreign_ids:
             ids[export.path] = current
     for export in exports:
         if not export.present or export.path in ids:
@@ -260,14 +265,16 @@ def allocate_ids(exports, existing_ids_by_path, used_ids):
     return ids
 
 
-def desired_text(current_text, exports, settings, used_ids):
-    """New text of our file (None when no EXPORT block remains), rendered blocks by path, and ids."""
+def desired_text(current_text, exports, settings, used_ids, foreign_ids=()):
+    """New text of our file (None when no EXPORT block remains), rendered blocks by path, and ids.
+
+    `used_ids` are taken; `foreign_ids` are the Export_Ids of every other file ganesha reads (see allocate_ids)."""
     segments = parse(current_text) if current_text is not None else []
     existing = {}
     for segment in segments:
         if segment.block is not None and segment.path not in existing:
             existing[segment.path] = segment.block.export_id
-    ids = allocate_ids(exports, existing, used_ids)
+    ids = allocate_ids(exports, existing, used_ids, foreign_ids)
     blocks = dict((export.path, render_block(export, ids[export.path], settings))
                   for export in exports if export.present)
     wanted = set(export.path for export in exports)

@@ -34,7 +34,11 @@ OPTION_GROUPS = (
 # Per-export settings an item of `exports` inherits from the top level when it does not set them.
 INHERITED = ("clients", "state", "create", "owner", "group", "mode", "purge", "allow_insecure")
 
-DEFAULT_EXPORTS_DIR = {"kernel": "/etc/exports.d", "ganesha": "/etc/ganesha/exports.d"}
+# `exportfs -ra` reads /etc/exports and /etc/exports.d/*.exports, nothing else: the kernel backend's
+# files must live in EXPORTFS_DIR or they are never applied.
+EXPORTFS_FILE = "/etc/exports"
+EXPORTFS_DIR = "/etc/exports.d"
+DEFAULT_GANESHA_EXPORTS_DIR = "/etc/ganesha/exports.d"
 
 
 class Client(object):
@@ -95,16 +99,22 @@ class Settings(object):
 
     def __init__(self, backend="kernel", name="stateful-nfs", exports_dir=None, reload=True,
                  ganesha_config="/etc/ganesha/ganesha.conf", ganesha_pid_file="/var/run/ganesha/ganesha.pid",
-                 reload_command=None, ganesha_protocols=None, ganesha_transports=None):
+                 reload_command=None, ganesha_protocols=None, ganesha_transports=None, exportfs_dir=None,
+                 verify_server=None, verify_timeout=30, ganesha_log_file="/var/log/ganesha/ganesha.log"):
         self.backend = backend
         self.name = name
-        self.exports_dir = exports_dir or DEFAULT_EXPORTS_DIR[backend]
+        # The directory exportfs reads (a parameter so tests can stand a temporary one in for it).
+        self.exportfs_dir = exportfs_dir or EXPORTFS_DIR
+        self.exports_dir = exports_dir or (self.exportfs_dir if backend == "kernel" else DEFAULT_GANESHA_EXPORTS_DIR)
         self.reload = reload
         self.ganesha_config = ganesha_config
         self.ganesha_pid_file = ganesha_pid_file
         self.reload_command = list(reload_command) if reload_command else None
         self.ganesha_protocols = list(ganesha_protocols or ["3", "4"])
         self.ganesha_transports = list(ganesha_transports or ["UDP", "TCP"])
+        self.verify_server = verify_server
+        self.verify_timeout = verify_timeout
+        self.ganesha_log_file = ganesha_log_file
 
     @property
     def file_suffix(self):
@@ -116,7 +126,21 @@ class Settings(object):
 
     @property
     def lock_file(self):
+        """The lock of our exports directory (runs on the same file)."""
         return "%s/.stateful-nfs.lock" % self.exports_dir.rstrip("/")
+
+    @property
+    def shared_lock_file(self):
+        """The lock of what every run of this backend on the host shares, whatever its exports_dir.
+
+        Ganesha: the main config (its include lines) and the Export_Id space of everything it includes,
+        so the lock sits next to the main config and is named after it. Kernel: the exportfs directory,
+        the table `exportfs -ra` applies from all of its files.
+        """
+        if self.backend == "ganesha":
+            directory, base = self.ganesha_config.rsplit("/", 1)
+            return "%s/.%s.stateful-nfs.lock" % (directory, base)
+        return "%s/.stateful-nfs.lock" % self.exportfs_dir.rstrip("/")
 
 
 def _split_options(options):
@@ -208,4 +232,7 @@ def settings_from_params(params):
         reload_command=params.get("reload_command"),
         ganesha_protocols=params.get("ganesha_protocols"),
         ganesha_transports=params.get("ganesha_transports"),
+        verify_server=params.get("verify_server"),
+        verify_timeout=params.get("verify_timeout", 30),
+        ganesha_log_file=params.get("ganesha_log_file") or "/var/log/ganesha/ganesha.log",
     )

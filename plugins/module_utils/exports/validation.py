@@ -13,6 +13,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import grp
+import ipaddress
 import os
 import posixpath
 import pwd
@@ -40,6 +41,10 @@ MODE_RE = re.compile(r"^0?[0-7]{3}$|^[0-7]{4}$")
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 HOST_BAD_CHARS = re.compile(r"[\s()\"',;{}#\\]")
 PATH_BAD_CHARS = re.compile(r"[\"\\\x00-\x1f\x7f]")
+# Value rules of exportfs (nfs-utils exports.c): anonuid/anongid are strtol numbers; fsid is a strtoul
+# number (decimal, 0x hex or 0 octal), "root", or a UUID.
+ID_RE = re.compile(r"^-?[0-9]+$")
+FSID_NUMBER_RE = re.compile(r"^(0[xX][0-9a-fA-F]+|[0-9]+)$")
 
 
 def known_options():
@@ -55,6 +60,17 @@ def check_option(option, field):
     if not ok:
         raise SpecError(field, option, "unknown export option",
                         "use one of: %s" % ", ".join(known_options()))
+    if name in ("anonuid", "anongid") and not ID_RE.match(value):
+        raise SpecError(field, option, "%s must be a numeric id" % name, "give a number, e.g. %s=65534" % name)
+    if name == "fsid" and not (value == "root" or FSID_NUMBER_RE.match(value) or _is_uuid(value)):
+        raise SpecError(field, option, "fsid must be a number, root or a UUID",
+                        "use e.g. fsid=1 (unique per export), fsid=root or fsid=<32 hex digits of a UUID>")
+
+
+def _is_uuid(value):
+    # exportfs takes any value with exactly 32 hex digits as a UUID; we also allow only '-' and ':' between them.
+    digits = re.sub(r"[-:]", "", value)
+    return len(digits) == 32 and re.match(r"^[0-9a-fA-F]+$", digits) is not None
 
 
 def check_path(path, field):
@@ -185,11 +201,38 @@ def _check_settings(settings):
     for field, value in (("exports_dir", settings.exports_dir), ("ganesha_config", settings.ganesha_config),
                          ("ganesha_pid_file", settings.ganesha_pid_file)):
         checks.append(lambda f=field, v=value: _check_abs(f, v))
+    if settings.backend == "kernel":
+        checks.append(lambda: check_kernel_exports_dir(settings.exports_dir, settings.exportfs_dir))
+    if settings.verify_server is not None:
+        if settings.backend != "ganesha":
+            checks.append(lambda: _raise(SpecError("verify_server", settings.verify_server,
+                                                   "the kernel backend is confirmed by exportfs itself",
+                                                   "remove verify_server or set backend: ganesha")))
+        else:
+            from ansible_collections.stateful.nfs.plugins.module_utils.exports import served
+            checks.append(lambda: served.check_server(settings.verify_server))
+    if not isinstance(settings.verify_timeout, int) or settings.verify_timeout < 1:
+        checks.append(lambda: _raise(SpecError("verify_timeout", settings.verify_timeout,
+                                               "must be a whole number of seconds, at least 1",
+                                               "use e.g. verify_timeout: 30")))
     if settings.reload_command and settings.backend != "ganesha":
         checks.append(lambda: _raise(SpecError("reload_command", settings.reload_command,
                                                "the kernel backend always applies with exportfs -ra",
                                                "remove reload_command or set backend: ganesha")))
     return collect(checks)
+
+
+def check_kernel_exports_dir(exports_dir, exportfs_dir):
+    """Refuse a kernel exports_dir that `exportfs -ra` never reads: its entries would never be applied."""
+    if not isinstance(exports_dir, str) or not exports_dir.startswith("/"):
+        return  # _check_abs reports it
+    same = posixpath.normpath(exports_dir) == posixpath.normpath(exportfs_dir) or \
+        os.path.realpath(exports_dir) == os.path.realpath(exportfs_dir)
+    if not same:
+        raise SpecError("exports_dir", exports_dir,
+                        "exportfs -ra reads only /etc/exports and %s/*.exports, so exports written here would "
+                        "never be applied" % exportfs_dir,
+                        "remove exports_dir (the kernel backend uses %s) or set it to %s" % (exportfs_dir, exportfs_dir))
 
 
 def _check_abs(field, value):
@@ -222,15 +265,24 @@ class ValidationError(ValueError):
 
 
 def everyone(host):
-    """True when a client pattern matches every host (*, *.*, 0.0.0.0/0, ::/0 ...)."""
+    """True when a client pattern matches every host, however it is written.
+
+    A wildcard of only `*`, `?` and dots; or any address with a zero-length prefix: `/0`, `/00`,
+    a netmask of zeros (`/0.0.0.0`, `/::`), IPv4 or IPv6, with or without brackets (`[::]/0`).
+    The address part does not matter once the prefix is empty: `10.1.2.3/0` lets everyone in too.
+    """
+    host = host.strip()
     if host.strip("*?.") == "":
         return True
-    address, sep, prefix = host.partition("/")
+    _address, sep, prefix = host.partition("/")
     if not sep:
         return False
-    if prefix in ("0", "0.0.0.0"):
-        return True
-    return False
+    if re.match(r"^[0-9]+$", prefix):
+        return int(prefix) == 0
+    try:
+        return int(ipaddress.ip_address(prefix)) == 0
+    except ValueError:
+        return False
 
 
 def security_review(exports, mode_of_existing=None):

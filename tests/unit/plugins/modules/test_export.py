@@ -13,6 +13,7 @@ import pytest
 
 from ansible.module_utils import basic
 
+from ansible_collections.stateful.nfs.plugins.module_utils.exports import model
 from ansible_collections.stateful.nfs.plugins.modules import export as module
 
 
@@ -40,7 +41,9 @@ def run(monkeypatch, run_module):
 
 
 @pytest.fixture
-def args(tmp_path):
+def args(tmp_path, monkeypatch):
+    # The kernel backend accepts only the directory exportfs reads; here a temporary one stands in for it.
+    monkeypatch.setattr(model, "EXPORTFS_DIR", str(tmp_path / "exports.d"))
     return dict(name="web", exports_dir=str(tmp_path / "exports.d"), path=str(tmp_path / "data" / "a"),
                 clients=[dict(host="10.0.0.0/24")], mode="0750")
 
@@ -79,6 +82,19 @@ def test_bad_input_names_field_value_and_fix_before_touching(run, args):
     assert "clients[0].options='bogus'" in result["msg"] and "use one of:" in result["msg"]
     assert "mode=750" in result["msg"] and "quote it" in result["msg"]
     assert not os.path.exists(args["path"])
+
+
+def test_kernel_exports_dir_outside_exports_d_is_refused_before_touching(run, args, tmp_path):
+    failed, result, commands, _warns = run(dict(args, exports_dir=str(tmp_path / "nowhere")))
+    assert failed and commands == [] and result["msg"].startswith("exports_dir=%r" % str(tmp_path / "nowhere"))
+    assert "exportfs -ra reads only" in result["msg"] and "Fix:" in result["msg"]
+    assert not os.path.exists(str(tmp_path / "nowhere")) and not os.path.exists(args["path"])
+
+
+def test_invalid_anonuid_is_refused_before_touching(run, args):
+    failed, result, commands, _warns = run(dict(args, clients=[dict(host="10.0.0.0/24", options=["anonuid=notanumber"])]))
+    assert failed and commands == [] and "clients[0].options='anonuid=notanumber'" in result["msg"]
+    assert not os.path.exists(args["path"]) and not os.path.exists(args["exports_dir"])
 
 
 def test_exportfs_failure_is_reported_with_its_message(run, args):
@@ -120,3 +136,16 @@ def test_ganesha_backend(run, args, tmp_path):
     assert result["file"].endswith("/g/exports.d/web.conf")
     failed, again, _cmds, _warns = run(ganesha)
     assert not failed and not again["changed"]
+
+
+def test_ganesha_reload_is_signalled_unless_verified(run, args, tmp_path):
+    ganesha = dict(args, backend="ganesha", exports_dir=str(tmp_path / "g" / "exports.d"),
+                   ganesha_config=str(tmp_path / "g" / "ganesha.conf"), reload_command=["reload-ganesha"])
+    failed, result, commands, _warns = run(ganesha)
+    assert not failed and result["reloaded"] == "signalled" and commands == [["reload-ganesha"]]
+    verified = dict(ganesha, path=str(tmp_path / "data" / "b"), verify_server="10.0.0.5")
+    failed, result, commands, _warns = run(verified)
+    assert not failed and result["reloaded"] is True
+    probe = ["/usr/sbin/timeout", "10", "/usr/sbin/nfs-ls"]
+    assert commands == [["reload-ganesha"], probe + ["nfs://10.0.0.5%s" % verified["path"]],
+                        probe + ["nfs://10.0.0.5%s?version=4" % verified["path"]]]

@@ -9,10 +9,11 @@ __metaclass__ = type
 
 import os
 import signal
+import time
 
 import pytest
 
-from ansible_collections.stateful.nfs.plugins.module_utils.exports import apply, model
+from ansible_collections.stateful.nfs.plugins.module_utils.exports import apply, ganesha, model
 from ansible_collections.stateful.nfs.plugins.module_utils.exports.validation import ValidationError
 
 
@@ -50,7 +51,9 @@ def export(path, hosts=("10.0.0.0/24",), options=None, **kwargs):
 
 
 def kernel_settings(tree, **kwargs):
-    return model.Settings(backend="kernel", name="web", exports_dir=str(tree / "exports.d"), **kwargs)
+    # exportfs_dir stands in for /etc/exports.d, the only directory exportfs -ra reads.
+    return model.Settings(backend="kernel", name="web", exports_dir=str(tree / "exports.d"),
+                          exportfs_dir=str(tree / "exports.d"), **kwargs)
 
 
 def ganesha_settings(tree, **kwargs):
@@ -70,7 +73,7 @@ def test_create_writes_file_makes_directory_and_runs_exportfs(tree):
     host = FakeHost()
     settings = kernel_settings(tree)
     result = apply.run([export(tree / "data" / "a", mode="0750")], settings, host, want_diff=True)
-    assert result["changed"] and result["reloaded"]
+    assert result["changed"] and result["reloaded"] is True
     assert host.commands == [["/usr/sbin/exportfs", "-ra"]]
     text = read(settings.exports_file)
     assert "%s 10.0.0.0/24(rw,sync,no_subtree_check,root_squash)\n" % (tree / "data" / "a") in text
@@ -121,7 +124,7 @@ def test_exportfs_rejection_restores_the_previous_file(tree):
     err = 'exportfs: %s:2: unknown keyword "bogus"\n' % settings.exports_file
     host = FakeHost(answers=[(1, "", err), (0, "", "")])
     with pytest.raises(apply.ExportError) as exc:
-        apply.run([export(tree / "data" / "b", options=["anonuid=x"])], settings, host)
+        apply.run([export(tree / "data" / "b", options=["sec=bogus"])], settings, host)
     assert read(settings.exports_file) == previous
     assert 'unknown keyword "bogus"' in str(exc.value) and "previous" in str(exc.value)
     assert exc.value.result["rolled_back"] is True
@@ -167,7 +170,8 @@ def test_purge_removes_the_directory_only_when_asked(tree):
 
 def test_purge_is_refused_while_another_file_exports_the_path(tree):
     settings = kernel_settings(tree)
-    other = model.Settings(backend="kernel", name="other", exports_dir=settings.exports_dir)
+    other = model.Settings(backend="kernel", name="other", exports_dir=settings.exports_dir,
+                           exportfs_dir=settings.exports_dir)
     apply.run([export(tree / "data" / "a")], other, FakeHost())
     with pytest.raises(ValidationError, match="still exported by .*other.exports"):
         apply.run([export(tree / "data" / "a", state="absent", purge=True)], settings, FakeHost())
@@ -183,6 +187,25 @@ def test_insecure_export_is_refused_before_anything(tree):
     assert not os.path.exists(settings.exports_dir)
     result = apply.run([export(tree / "data" / "a", hosts=("*",), allow_insecure=True)], settings, host)
     assert len(result["warnings"]) == 1 and str(tree / "data" / "a") in result["warnings"][0]
+
+
+def test_kernel_exports_dir_exportfs_never_reads_is_refused_before_anything(tree):
+    host = FakeHost()
+    settings = model.Settings(backend="kernel", name="web", exports_dir=str(tree / "elsewhere"),
+                              exportfs_dir=str(tree / "exports.d"))
+    with pytest.raises(ValidationError, match="exports_dir=.*elsewhere.*exportfs -ra reads only"):
+        apply.run([export(tree / "data" / "a")], settings, host)
+    assert host.commands == [] and not os.path.exists(str(tree / "elsewhere"))
+    assert not os.path.exists(str(tree / "data" / "a"))
+
+
+def test_bad_anonuid_is_refused_before_anything(tree):
+    host = FakeHost()
+    settings = kernel_settings(tree)
+    with pytest.raises(ValidationError, match="anonuid=notanumber"):
+        apply.run([export(tree / "data" / "a", options=["anonuid=notanumber"])], settings, host)
+    assert host.commands == [] and not os.path.exists(settings.exports_dir)
+    assert not os.path.exists(str(tree / "data" / "a"))
 
 
 def test_missing_exportfs_fails_before_anything(tree):
@@ -219,13 +242,13 @@ def test_ganesha_writes_blocks_adds_include_and_sighups(tree):
     (tree / "ganesha.pid").write_text("4242\n")
     host = FakeHost(alive=[4242])
     result = apply.run([export(tree / "data" / "a"), export(tree / "data" / "b")], settings, host, want_diff=True)
-    assert result["reloaded"] and host.signals == [(4242, signal.SIGHUP)]
+    assert result["reloaded"] == "signalled" and host.signals == [(4242, signal.SIGHUP)]
     assert [item["export_id"] for item in result["exports"]] == [1, 2]
     assert read(tree / "ganesha" / "ganesha.conf") == \
         'NFS_CORE_PARAM { Protocols = 4; }\n%%include "%s"\n' % settings.exports_file
     assert result["main_config_changed"] and len(result["diff"]) >= 2
     again = apply.run([export(tree / "data" / "a"), export(tree / "data" / "b")], settings, FakeHost(alive=[4242]))
-    assert not again["changed"] and not again["reloaded"]
+    assert not again["changed"] and again["reloaded"] is False
 
 
 def test_ganesha_ids_avoid_other_files_and_the_main_config(tree):
@@ -291,3 +314,178 @@ def test_ganesha_ids_avoid_files_included_from_elsewhere(tree):
     (tree / "ganesha" / "ganesha.conf").write_text('%include "exports.conf"\n')
     result = apply.run([export(tree / "data" / "a")], settings, FakeHost())
     assert result["exports"][0]["export_id"] == 3
+
+
+# ------------------------------------------------------------------ runs at once
+
+def _ganesha_runs_at_once(tree, monkeypatch, count=4, per_run=5):
+    """`count` runs in separate processes, each with its own exports_dir and one shared main config.
+
+    Reading the main config and writing it back is made slow, so unserialized runs overlap for sure."""
+    main = tree / "ganesha" / "ganesha.conf"
+    os.makedirs(str(main.parent))
+    main.write_text("# main\n")
+    slow_include = ganesha.ensure_include
+
+    def ensure_include(text, path):
+        time.sleep(0.3)
+        return slow_include(text, path)
+    monkeypatch.setattr(ganesha, "ensure_include", ensure_include)
+    runs = []
+    for index in range(count):
+        settings = model.Settings(backend="ganesha", name="r%d" % index, exports_dir=str(tree / ("d%d" % index)),
+                                  ganesha_config=str(main), ganesha_pid_file=str(tree / "none.pid"))
+        exports = [export(tree / "data" / ("r%d-%d" % (index, n))) for n in range(per_run)]
+        runs.append((settings, exports))
+    children = []
+    for settings, exports in runs:
+        pid = os.fork()
+        if pid == 0:  # child: one module run
+            code = 1
+            try:
+                apply.run(exports, settings, FakeHost())
+                code = 0
+            finally:
+                os._exit(code)
+        children.append(pid)
+    assert [os.waitpid(pid, 0)[1] for pid in children] == [0] * count
+    return main, runs
+
+
+def test_ganesha_runs_with_their_own_exports_dirs_keep_every_include_and_unique_ids(tree, monkeypatch):
+    main, runs = _ganesha_runs_at_once(tree, monkeypatch)
+    text = read(main)
+    assert [settings.exports_file in text for settings, _exports in runs] == [True] * len(runs)
+    ids = []
+    for settings, exports in runs:
+        found = ganesha.exports_in(read(settings.exports_file))
+        assert sorted(path for path, _id in found) == sorted(item.path for item in exports)
+        ids.extend(export_id for _path, export_id in found)
+    assert len(ids) == 20 and len(set(ids)) == 20
+
+
+def test_check_mode_takes_no_lock(tree, monkeypatch):
+    monkeypatch.setattr(apply.files, "locked", lambda path: pytest.fail("check mode took the lock %s" % path))
+    result = apply.run([export(tree / "data" / "a")], ganesha_settings(tree), FakeHost(), check_mode=True)
+    assert result["changed"] and not os.path.exists(str(tree / "ganesha"))
+
+
+def test_an_export_id_another_file_also_uses_is_moved_with_a_warning(tree):
+    settings = ganesha_settings(tree)
+    apply.run([export(tree / "data" / "a"), export(tree / "data" / "b")], settings, FakeHost())
+    # another file (written by a run that raced with ours before runs were serialized) took id 2 as well
+    other = tree / "ganesha" / "other.conf"
+    other.write_text("EXPORT { Export_Id = 2; Path = /x; FSAL { Name = VFS; } }\n")
+    with open(str(tree / "ganesha" / "ganesha.conf"), "a") as handle:
+        handle.write('%%include "%s"\n' % other)
+    result = apply.run([export(tree / "data" / "a"), export(tree / "data" / "b")], settings, FakeHost())
+    assert [item["export_id"] for item in result["exports"]] == [1, 3] and result["changed"]
+    assert any("Export_Id 2" in warning and str(other) in warning for warning in result["warnings"])
+    again = apply.run([export(tree / "data" / "a"), export(tree / "data" / "b")], settings, FakeHost())
+    assert not again["changed"] and [item["export_id"] for item in again["exports"]] == [1, 3]
+
+
+# ------------------------------------------------------------------ is it served?
+
+class ProbingHost(FakeHost):
+    """A ganesha host with nfs-ls: `served(url)` answers each probe; SIGHUPs append `on_hup` to the log."""
+
+    def __init__(self, served, log=None, on_hup="", **kwargs):
+        super(ProbingHost, self).__init__(alive=[4242], **kwargs)
+        self.nfs_ls = "/usr/bin/nfs-ls"
+        self.timeout = None
+        self.served = served
+        self.log, self.on_hup = log, on_hup
+        self.now = 0.0
+        self.clock = lambda: self.now
+        self.sleep = self._sleep
+
+    def _sleep(self, seconds):
+        self.now += seconds
+
+    def _run(self, args):
+        if args[0] == "/usr/bin/nfs-ls":
+            self.commands.append(list(args))
+            return (0, "", "") if self.served(args[-1]) else (243, "", "Failed to mount nfs share : NFS4ERR_NOENT")
+        return super(ProbingHost, self)._run(args)
+
+    def _kill(self, pid, sig):
+        super(ProbingHost, self)._kill(pid, sig)
+        if sig and self.log is not None:
+            with open(str(self.log), "a") as handle:
+                handle.write(self.on_hup)
+
+
+def _ganesha_host_tree(tree):
+    os.makedirs(str(tree / "ganesha"))
+    (tree / "ganesha" / "ganesha.conf").write_text("# main\n")
+    (tree / "ganesha.pid").write_text("4242\n")
+
+
+def test_sighup_without_a_check_reports_signalled_not_true(tree):
+    _ganesha_host_tree(tree)
+    host = FakeHost(alive=[4242])
+    result = apply.run([export(tree / "data" / "a")], ganesha_settings(tree), host)
+    assert result["reloaded"] == "signalled" and host.signals == [(4242, signal.SIGHUP)]
+    command = apply.run([export(tree / "data" / "b")], ganesha_settings(tree, reload_command=["reload-it"]),
+                        FakeHost())
+    assert command["reloaded"] == "signalled"
+
+
+def test_verified_reload_is_true_once_every_added_export_is_served(tree):
+    _ganesha_host_tree(tree)
+    host = ProbingHost(served=lambda url: True)
+    settings = ganesha_settings(tree, verify_server="10.0.0.5")
+    result = apply.run([export(tree / "data" / "a"), export(tree / "data" / "b", pseudo="/b")], settings, host)
+    assert result["reloaded"] is True
+    urls = [command[-1] for command in host.commands]
+    assert urls == ["nfs://10.0.0.5%s" % (tree / "data" / "a"), "nfs://10.0.0.5%s?version=4" % (tree / "data" / "a"),
+                    "nfs://10.0.0.5%s" % (tree / "data" / "b"), "nfs://10.0.0.5/b?version=4"]
+
+
+def test_export_served_only_after_a_while_is_waited_for(tree):
+    _ganesha_host_tree(tree)
+    host = ProbingHost(served=lambda url: host.now >= 2)
+    result = apply.run([export(tree / "data" / "a")], ganesha_settings(tree, verify_server="10.0.0.5"), host)
+    assert result["reloaded"] is True and len(host.commands) == 10  # v3 and v4 at 0, 0.5, 1, 1.5 and 2 seconds
+
+
+def test_export_ganesha_does_not_serve_fails_with_its_log_lines_and_is_rolled_back(tree):
+    _ganesha_host_tree(tree)
+    log = tree / "ganesha.log"
+    log.write_text("old : nfs-ganesha[main] x :CONFIG :CRIT :an error of an earlier reload\n")
+    on_hup = ("t : nfs-ganesha[sigmgr] export_commit_common :CONFIG :CRIT :Pseudo path /a is a duplicate\n"
+              "t : nfs-ganesha[svc_8] rpc :TIRPC :EVENT :svc_vc_wait: noise\n")
+    host = ProbingHost(served=lambda url: False, log=log, on_hup=on_hup)
+    settings = ganesha_settings(tree, verify_server="10.0.0.5", verify_timeout=3, ganesha_log_file=str(log))
+    with pytest.raises(apply.ExportError) as exc:
+        apply.run([export(tree / "data" / "a")], settings, host)
+    message = str(exc.value)
+    assert "does not serve %s 3 seconds after the reload" % (tree / "data" / "a") in message
+    assert "Pseudo path /a is a duplicate" in message and "earlier reload" not in message and "noise" not in message
+    assert "NFS4ERR_NOENT" in message and "did not exist before" in message
+    assert exc.value.result["rolled_back"] is True and not os.path.exists(settings.exports_file)
+    assert read(tree / "ganesha" / "ganesha.conf") == "# main\n"
+    assert host.signals == [(4242, signal.SIGHUP)] * 2  # the change, then the restored configuration
+
+
+def test_export_this_host_may_not_mount_is_signalled_with_a_warning(tree):
+    _ganesha_host_tree(tree)
+    host = ProbingHost(served=lambda url: True)
+    result = apply.run([export(tree / "data" / "a", hosts=("10.9.0.0/16",)),
+                        export(tree / "data" / "b", hosts=("10.0.0.0/24",))],
+                       ganesha_settings(tree, verify_server="10.0.0.5"), host)
+    assert result["reloaded"] == "signalled" and len(host.commands) == 2  # export b, over NFSv3 and NFSv4
+    assert any("%s was not confirmed" % (tree / "data" / "a") in w and "10.0.0.5" in w for w in result["warnings"])
+
+
+def test_verify_server_is_checked_before_anything(tree):
+    host = FakeHost()
+    with pytest.raises(ValidationError, match="verify_server='10.0.0.5'.*kernel backend"):
+        apply.run([export(tree / "data" / "a")], kernel_settings(tree, verify_server="10.0.0.5"), host)
+    with pytest.raises(ValidationError, match="verify_server='nfs1'.*not an IP address"):
+        apply.run([export(tree / "data" / "a")], ganesha_settings(tree, verify_server="nfs1"), host)
+    with pytest.raises(ValidationError, match="nfs-ls .* was not found.*libnfs-utils"):
+        apply.run([export(tree / "data" / "a")], ganesha_settings(tree, verify_server="10.0.0.5"), host)
+    assert host.commands == [] and not os.path.exists(str(tree / "data" / "a"))
+    assert not os.path.exists(str(tree / "ganesha"))

@@ -74,6 +74,15 @@ def test_lock_excludes_another_process_while_held(tmp_path):
     assert (held, free) == (3, 0)
 
 
+def test_locked_all_holds_each_lock_once_in_sorted_order(tmp_path):
+    b, a = str(tmp_path / "b" / ".lock"), str(tmp_path / "a" / ".lock")
+    with files.locked_all([b, a, b, str(tmp_path / "a" / "." / ".lock")]) as taken:
+        assert taken == [a, b]
+        held = [subprocess.call([sys.executable, "-c", TRY_LOCK, path]) for path in (a, b)]
+    free = [subprocess.call([sys.executable, "-c", TRY_LOCK, path]) for path in (a, b)]
+    assert (held, free) == ([3, 3], [0, 0])
+
+
 def test_diff_entry_names_the_file_and_marks_absence():
     entry = files.diff_entry("/etc/exports.d/web.exports", None, "x\n")
     assert entry == {"before_header": "/etc/exports.d/web.exports (absent)",

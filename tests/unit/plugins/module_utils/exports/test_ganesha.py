@@ -87,6 +87,12 @@ def test_unmappable_options_fail(option):
     assert "clients[0].options" in str(exc.value)
 
 
+def test_an_existing_id_another_file_uses_is_replaced_by_a_free_one():
+    exports = [export("/srv/a"), export("/srv/b")]
+    ids = ganesha.allocate_ids(exports, {"/srv/a": 1, "/srv/b": 2}, used_ids=set([2, 3]), foreign_ids=set([2, 3]))
+    assert ids == {"/srv/a": 1, "/srv/b": 4}
+
+
 def test_existing_ids_are_kept_and_new_ones_take_the_lowest_free_never_zero():
     exports = [export("/srv/a"), export("/srv/b"), export("/srv/c"), export("/srv/gone", state="absent")]
     ids = ganesha.allocate_ids(exports, {"/srv/b": 5, "/srv/gone": 1}, used_ids=set([0, 2, 5]))

@@ -58,6 +58,14 @@ def test_settings_default_dir_and_file_follow_backend():
     assert model.Settings(backend="kernel", exports_dir="/x/").lock_file == "/x/.stateful-nfs.lock"
 
 
+def test_the_shared_lock_is_keyed_on_what_all_runs_share_not_on_the_exports_dir():
+    first = model.Settings(backend="ganesha", exports_dir="/a", ganesha_config="/etc/ganesha/ganesha.conf")
+    second = model.Settings(backend="ganesha", exports_dir="/b", ganesha_config="/etc/ganesha/ganesha.conf")
+    assert first.shared_lock_file == second.shared_lock_file == "/etc/ganesha/.ganesha.conf.stateful-nfs.lock"
+    assert model.Settings(backend="ganesha", ganesha_config="/g/other.conf").shared_lock_file != first.shared_lock_file
+    assert model.Settings(backend="kernel").shared_lock_file == "/etc/exports.d/.stateful-nfs.lock"
+
+
 # ------------------------------------------------------------------ validation
 
 @pytest.mark.parametrize("path, problem", [
@@ -95,6 +103,33 @@ def test_value_options_need_their_key_and_a_value():
     for bad in ("anonuid=", "colour=blue", "rw=1"):
         with pytest.raises(SpecError):
             validation.check_option(bad, "o")
+
+
+@pytest.mark.parametrize("option", ["anonuid=65534", "anongid=-2", "fsid=0", "fsid=7", "fsid=0x1f", "fsid=root",
+                                    "fsid=6f3a1c2e-9b4d-4c1a-8e2f-0123456789ab"])
+def test_id_values_exportfs_accepts(option):
+    validation.check_option(option, "o")
+
+
+@pytest.mark.parametrize("option, fix", [("anonuid=notanumber", "anonuid=65534"), ("anongid=nobody", "anongid=65534"),
+                                         ("anonuid=1.5", "anonuid=65534"), ("fsid=bogus", "fsid=root"),
+                                         ("fsid=-1", "fsid=root"), ("fsid=6f3a1c2e", "fsid=root")])
+def test_id_values_exportfs_rejects_are_refused_naming_field_value_and_fix(option, fix):
+    with pytest.raises(SpecError) as exc:
+        validation.check_option(option, "clients[0].options")
+    assert str(exc.value).startswith("clients[0].options=%r" % option) and fix in exc.value.fix
+
+
+def test_kernel_exports_dir_must_be_one_exportfs_reads():
+    for good in (None, "/etc/exports.d", "/etc/exports.d/"):
+        validation.validate([], model.Settings(backend="kernel", exports_dir=good))
+    with pytest.raises(ValidationError) as exc:
+        validation.validate([], model.Settings(backend="kernel", exports_dir="/srv/exports.d"))
+    message = str(exc.value)
+    assert message.startswith("exports_dir='/srv/exports.d'") and "/etc/exports.d/*.exports" in message
+    assert "Fix: remove exports_dir" in message
+    # ganesha reads whatever its main configuration includes: any directory is fine there
+    validation.validate([], model.Settings(backend="ganesha", exports_dir="/srv/exports.d"))
 
 
 @pytest.mark.parametrize("mode, ok", [("0750", True), ("750", True), ("2770", True), ("0750x", False),
@@ -191,14 +226,24 @@ def test_settings_checks():
 
 # ------------------------------------------------------------------ secure defaults
 
-@pytest.mark.parametrize("host", ["*", "*.*", "0.0.0.0/0", "0.0.0.0/0.0.0.0", "::/0"])
+@pytest.mark.parametrize("host", ["*", "*.*", "?", "0.0.0.0/0", "0.0.0.0/00", "10.0.0.0/0", "192.168.1.7/000",
+                                  "0.0.0.0/0.0.0.0", "10.1.2.3/0.0.0.0", "::/0", "::/00", "fd00::/0", "[::]/0",
+                                  "[fd00::1]/00", "::/::"])
 def test_world_wide_clients_are_everyone(host):
     assert validation.everyone(host)
 
 
-@pytest.mark.parametrize("host", ["10.0.0.0/24", "*.example.com", "node1", "10.0.0.1", "fd00::/64"])
+@pytest.mark.parametrize("host", ["10.0.0.0/24", "*.example.com", "node1", "10.0.0.1", "fd00::/64", "0.0.0.0",
+                                  "10.0.0.0/8", "10.0.0.0/255.0.0.0", "::/1", "[fd00::]/64", "@nodes", "10.0.0.0/x"])
 def test_restricted_clients_are_not_everyone(host):
     assert not validation.everyone(host)
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0/00", "::/00", "10.1.2.3/0.0.0.0", "[::]/0"])
+def test_every_spelling_of_everyone_needs_allow_insecure(host):
+    with pytest.raises(ValidationError, match="allow_insecure"):
+        validation.enforce_security([export("/srv/a", [{"host": host}])])
+    assert len(validation.enforce_security([export("/srv/a", [{"host": host}], allow_insecure=True)])) == 1
 
 
 def test_insecure_exports_are_refused_naming_field_and_fix():
