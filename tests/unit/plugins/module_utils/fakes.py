@@ -11,6 +11,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import socket
+
 from ansible_collections.stateful.nfs.plugins.module_utils.k8s_client import FIELD_MANAGER
 
 
@@ -62,3 +64,12 @@ class Clock(object):
 
     def sleep(self, seconds):
         self.now += seconds
+
+
+def closed_port():
+    """A loopback port nothing listens on: connecting to it is refused at once."""
+    probe = socket.socket()
+    probe.bind(("127.0.0.1", 0))
+    port = probe.getsockname()[1]
+    probe.close()
+    return port

@@ -8,7 +8,6 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import json
-import socket
 import ssl
 
 import pytest
@@ -19,6 +18,7 @@ except ImportError:  # pragma: no cover
     from urlparse import parse_qsl
 
 from ansible_collections.stateful.nfs.plugins.module_utils import k8s_client
+from ansible_collections.stateful.nfs.tests.unit.plugins.module_utils.fakes import closed_port
 
 kubernetes = pytest.importorskip("kubernetes")
 
@@ -200,14 +200,6 @@ class TestRequests:
 
 SECRET = "s3cret-Pa55"
 
-
-def closed_port():
-    """A loopback port nothing listens on: connecting to it is refused at once."""
-    probe = socket.socket()
-    probe.bind(("127.0.0.1", 0))
-    port = probe.getsockname()[1]
-    probe.close()
-    return port
 
 
 def failure_of(call):

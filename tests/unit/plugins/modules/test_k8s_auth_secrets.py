@@ -9,7 +9,6 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import json
-import socket
 
 import pytest
 
@@ -17,6 +16,7 @@ from ansible.module_utils import basic
 from ansible.module_utils.common.text.converters import to_bytes
 
 from ansible_collections.stateful.nfs.plugins.modules import headless_service
+from ansible_collections.stateful.nfs.tests.unit.plugins.module_utils.fakes import closed_port
 
 try:
     from ansible.module_utils.testing import patch_module_args
@@ -27,13 +27,6 @@ pytest.importorskip("kubernetes")
 
 SECRET = "pr0xy-Secret-77"
 
-
-def closed_port():
-    probe = socket.socket()
-    probe.bind(("127.0.0.1", 0))
-    port = probe.getsockname()[1]
-    probe.close()
-    return port
 
 
 def run_for_real(monkeypatch, capsys, args):

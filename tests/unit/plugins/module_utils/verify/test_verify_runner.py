@@ -9,7 +9,6 @@ __metaclass__ = type
 
 import json
 import os
-import socket
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -17,6 +16,7 @@ import pytest
 from ansible_collections.stateful.nfs.plugins.module_utils import k8s_client
 from ansible_collections.stateful.nfs.plugins.module_utils.errors import Failure, SpecError
 from ansible_collections.stateful.nfs.plugins.module_utils.verify import plan, runner
+from ansible_collections.stateful.nfs.tests.unit.plugins.module_utils.fakes import closed_port
 from ansible_collections.stateful.nfs.tests.unit.plugins.module_utils.verify.verify_fakes import (
     FakeCluster, make_sts)
 
@@ -284,14 +284,6 @@ def test_report_files_are_written_also_on_failure(tmp_path, fake_time):
     names = [case.get("name") for case in root.iter("testcase") if case.find("failure") is not None]
     assert "web-1 marker" in names
 
-
-def closed_port():
-    """A loopback port nothing listens on."""
-    probe = socket.socket()
-    probe.bind(("127.0.0.1", 0))
-    port = probe.getsockname()[1]
-    probe.close()
-    return port
 
 
 def test_report_files_never_hold_the_proxy_password(tmp_path, fake_time):
