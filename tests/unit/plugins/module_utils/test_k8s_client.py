@@ -201,7 +201,6 @@ class TestRequests:
 SECRET = "s3cret-Pa55"
 
 
-
 def failure_of(call):
     with pytest.raises(k8s_client.K8sError) as caught:
         call()

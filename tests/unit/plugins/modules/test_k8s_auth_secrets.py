@@ -28,7 +28,6 @@ pytest.importorskip("kubernetes")
 SECRET = "pr0xy-Secret-77"
 
 
-
 def run_for_real(monkeypatch, capsys, args):
     """main() with real exit_json/fail_json: (everything printed, the result, every log line)."""
     logged = []

@@ -285,7 +285,6 @@ def test_report_files_are_written_also_on_failure(tmp_path, fake_time):
     assert "web-1 marker" in names
 
 
-
 def test_report_files_never_hold_the_proxy_password(tmp_path, fake_time):
     """The error of a real client whose proxy carries a password (and refuses), raised mid-run by the fake."""
     pytest.importorskip("kubernetes")
