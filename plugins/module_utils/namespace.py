@@ -13,54 +13,35 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import re
 import time
 
 from ansible_collections.stateful.nfs.plugins.module_utils import reconcile, waiters
-from ansible_collections.stateful.nfs.plugins.module_utils.errors import Failure, SpecError, collect
+from ansible_collections.stateful.nfs.plugins.module_utils import validate as rules
+from ansible_collections.stateful.nfs.plugins.module_utils.errors import Failure, SpecError, collect, raise_all
 from ansible_collections.stateful.nfs.plugins.module_utils.k8s_client import object_ref
 from ansible_collections.stateful.nfs.plugins.module_utils.manifests.namespace import build_namespace
-from ansible_collections.stateful.nfs.plugins.module_utils.service import check_dns1123
 
 KIND = "Namespace"
-_KEY_NAME = re.compile(r"^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$")
-_DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
-_LABEL_VALUE = _KEY_NAME
 
 
 # ---------------------------------------------------------------- validation (pure)
 
-def check_key(field, key):
-    """A label or annotation key: [prefix/]name, prefix a DNS subdomain, name at most 63 of [A-Za-z0-9-_.]."""
-    prefix, _slash, name = key.rpartition("/")
-    if not name or len(name) > 63 or not _KEY_NAME.match(name) or (prefix and (
-            len(prefix) > 253 or not _DNS_SUBDOMAIN.match(prefix))) or (_slash and not prefix):
-        raise SpecError("%s.%s" % (field, key), key, "is not a valid key",
-                        "use [prefix/]name: name at most 63 characters of letters, digits, '-', '_' and '.', "
-                        "starting and ending alphanumeric; prefix a DNS subdomain such as example.com")
-
-
-def check_value(field, key, value, label):
-    if not isinstance(value, str):
-        raise SpecError("%s.%s" % (field, key), value, "values must be strings",
-                        "quote the value, for example '%s'" % (value,))
-    if label and (len(value) > 63 or (value and not _LABEL_VALUE.match(value))):
-        raise SpecError("%s.%s" % (field, key), value, "is not a valid label value",
-                        "use at most 63 characters of letters, digits, '-', '_' and '.', starting and ending "
-                        "alphanumeric (or an annotation for free text)")
-
-
 def _mapping_checks(params, field, label):
     checks = []
     for key, value in sorted((params.get(field) or {}).items()):
-        checks.append(lambda key=key: check_key(field, key))
-        checks.append(lambda key=key, value=value: check_value(field, key, value, label))
+        where = "%s.%s" % (field, key)
+        checks.append(lambda where=where, key=key: raise_all(rules.label_key(where, key)))
+        if label:
+            checks.append(lambda where=where, value=value: raise_all(rules.label_value(where, value)))
+        elif not isinstance(value, str):
+            checks.append(lambda where=where, value=value: _raise(SpecError(
+                where, value, "values must be strings", "quote the value, for example '%s'" % (value,))))
     return checks
 
 
 def problems(params):
     """Every input problem at once, joined into one message (None when the input is fine)."""
-    checks = [lambda: check_dns1123("name", params.get("name"))]
+    checks = [lambda: raise_all(rules.dns1123_label("name", params.get("name"), "namespace", "demo"))]
     checks += _mapping_checks(params, "labels", True)
     checks += _mapping_checks(params, "annotations", False)
     if params.get("wait_timeout") is not None and params["wait_timeout"] <= 0:

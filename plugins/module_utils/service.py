@@ -7,44 +7,17 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import re
 
 from ansible_collections.stateful.nfs.plugins.module_utils import reconcile, waiters
-from ansible_collections.stateful.nfs.plugins.module_utils.errors import Failure, SpecError, collect
+from ansible_collections.stateful.nfs.plugins.module_utils import validate as rules
+from ansible_collections.stateful.nfs.plugins.module_utils.errors import Failure, SpecError, collect, raise_all
 from ansible_collections.stateful.nfs.plugins.module_utils.k8s_client import object_ref
 from ansible_collections.stateful.nfs.plugins.module_utils.manifests.service import build_service
 
 KIND = "Service"
 DELETE_TIMEOUT = 60
 
-DNS1035_LABEL = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
-DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
-IANA_SVC_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
-
 RECREATE_FIX = ("set recreate: true, which deletes and recreates the Service; clients see a short gap")
-
-
-def check_dns1035(field, value):
-    if not value or len(value) > 63 or not DNS1035_LABEL.match(value):
-        raise SpecError(field, value, "must be a DNS-1035 label (lowercase letters, digits and '-', "
-                        "starting with a letter, at most 63 characters)", "rename it, for example 'web'")
-
-
-def check_dns1123(field, value):
-    if not value or len(value) > 63 or not DNS1123_LABEL.match(value):
-        raise SpecError(field, value, "must be a DNS-1123 label (lowercase letters, digits and '-', "
-                        "at most 63 characters)", "rename it, for example 'demo'")
-
-
-def is_port_name(value):
-    """IANA_SVC_NAME: what Kubernetes accepts as a named container port (and a named targetPort)."""
-    return (isinstance(value, str) and 0 < len(value) <= 15 and bool(IANA_SVC_NAME.match(value))
-            and "--" not in value and bool(re.search("[a-z]", value)))
-
-
-def check_port_number(field, value):
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 65535:
-        raise SpecError(field, value, "is not a port number", "use a number from 1 to 65535")
 
 
 def check_ports(ports):
@@ -53,14 +26,14 @@ def check_ports(ports):
     for index, port in enumerate(ports or []):
         field = "ports[%d]" % index
         number = port.get("port")
-        check_port_number(field + ".port", number)
+        raise_all(rules.port_number(field + ".port", number))
         name = port.get("name")
         if not name:
             raise SpecError(field + ".name", name,
                             "port %s has no name; a headless Service needs named ports so that DNS publishes "
                             "SRV records (_<name>._<protocol>.<service>)" % number,
                             "give it a name, for example name: tcp-%s" % number)
-        check_dns1123(field + ".name", name)
+        raise_all(rules.dns1123_label(field + ".name", name, "port", "web"))
         if name in names:
             raise SpecError(field + ".name", name, "is also the name of ports[%d]" % names[name],
                             "give every port its own name")
@@ -74,10 +47,10 @@ def check_ports(ports):
         if target is None or target == "":
             continue
         if isinstance(target, int) and not isinstance(target, bool):
-            check_port_number(field + ".target_port", target)
+            raise_all(rules.port_number(field + ".target_port", target))
         elif isinstance(target, str) and target.strip().isdigit():
-            check_port_number(field + ".target_port", int(target))
-        elif not is_port_name(target):
+            raise_all(rules.port_number(field + ".target_port", int(target)))
+        elif not rules.is_port_name(target):
             raise SpecError(field + ".target_port", target,
                             "is neither a port number nor a container port name",
                             "give the container's port number, or the name of the container port "
@@ -92,8 +65,8 @@ def check_selector(selector):
 
 def problems(params):
     """Every input problem in one message (None when the input is good); checked before anything is touched."""
-    checks = [lambda: check_dns1035("name", params.get("name")),
-              lambda: check_dns1123("namespace", params.get("namespace"))]
+    checks = [lambda: raise_all(rules.dns1035_label("name", params.get("name"))),
+              lambda: raise_all(rules.dns1123_label("namespace", params.get("namespace"), "namespace", "demo"))]
     if params.get("state", "present") == "present":
         checks.append(lambda: check_ports(params.get("ports")))
         checks.append(lambda: check_selector(params.get("selector")))

@@ -16,17 +16,14 @@ import re
 import time
 
 from ansible_collections.stateful.nfs.plugins.module_utils import reconcile, waiters
-from ansible_collections.stateful.nfs.plugins.module_utils.errors import Failure, SpecError, collect
+from ansible_collections.stateful.nfs.plugins.module_utils import validate as rules
+from ansible_collections.stateful.nfs.plugins.module_utils.errors import Failure, SpecError, collect, raise_all
 from ansible_collections.stateful.nfs.plugins.module_utils.k8s_client import object_ref
 from ansible_collections.stateful.nfs.plugins.module_utils.manifests.statefulset import build_statefulset
-from ansible_collections.stateful.nfs.plugins.module_utils.quantity import is_quantity
-from ansible_collections.stateful.nfs.plugins.module_utils.service import (
-    check_dns1035, check_dns1123, check_port_number, is_port_name)
 
 KIND = "StatefulSet"
 MAX_NAME = 52  # the controller-revision-hash label value is <name>-<10 char hash>, at most 63 characters
 UNSET_CLASS = "(unset: the cluster's default class)"
-ACCESS_MODES = ("ReadWriteOnce", "ReadOnlyMany", "ReadWriteMany", "ReadWriteOncePod")
 # Options that shape the container built from `image`; with `containers` they belong in the container dicts.
 CONTAINER_OPTIONS = ("command", "args", "env", "ports", "mount_path", "readiness_probe", "liveness_probe",
                      "startup_probe", "resources", "image_pull_policy")
@@ -42,17 +39,14 @@ def _fail(field, value, problem, fix):
 
 
 def check_name(name):
-    check_dns1123("name", name)
+    raise_all(rules.dns1123_label("name", name, "StatefulSet"))
     if len(name) > MAX_NAME:
         _fail("name", name, "is %d characters long; the controller labels pods with <name>-<revision hash>, "
               "which must fit in 63 characters" % len(name), "use a name of at most %d characters" % MAX_NAME)
 
 
 def check_labels(field, labels):
-    for key, value in (labels or {}).items():
-        if not isinstance(value, str):
-            _fail("%s.%s" % (field, key), value, "label values must be strings",
-                  "quote the value, for example '%s'" % (value,))
+    raise_all(rules.labels(field, labels))
 
 
 def check_selector(params):
@@ -90,12 +84,9 @@ def check_ports(ports):
     seen = {}
     for index, port in enumerate(ports or []):
         field = "ports[%d]" % index
-        check_port_number(field + ".port", port.get("port"))
+        raise_all(rules.port_number(field + ".port", port.get("port")))
         name = port.get("name")
-        if not is_port_name(name):
-            _fail(field + ".name", name, "port %s needs a name of at most 15 lowercase letters, digits and '-' "
-                  "(containing a letter); the headless Service and SRV records refer to ports by name"
-                  % port.get("port"), "name it, for example name: web")
+        raise_all(rules.port_name(field + ".name", name))
         if name in seen:
             _fail(field + ".name", name, "is also the name of ports[%d]" % seen[name], "give every port its own name")
         seen[name] = index
@@ -119,12 +110,10 @@ def check_claim(params):
             _fail("mount_path", params["mount_path"], "there is no claim_template to mount",
                   "add claim_template, or drop mount_path")
         return
-    check_dns1123("claim_template.name", claim.get("name"))
-    if not is_quantity(claim.get("size")):
-        _fail("claim_template.size", claim.get("size"), "is not a Kubernetes quantity", "write it like 1Gi or 500Mi")
-    for mode in claim.get("access_modes") or []:
-        if mode not in ACCESS_MODES:
-            _fail("claim_template.access_modes", mode, "is not an access mode", "use one of %s" % ", ".join(ACCESS_MODES))
+    raise_all(rules.dns1123_label("claim_template.name", claim.get("name"), "volumeClaimTemplates", "data"))
+    raise_all(rules.quantity("claim_template.size", claim.get("size")))
+    if claim.get("access_modes") is not None:
+        raise_all(rules.access_modes("claim_template.access_modes", claim["access_modes"]))
     check_labels("claim_template.selector", claim.get("selector"))
     if params.get("image"):
         path = params.get("mount_path")
@@ -165,13 +154,13 @@ def check_service_name(service_name):
     if not service_name:
         _fail("service_name", service_name, "is required with state=present",
               "set it to the name of the governing headless Service (stateful.nfs.headless_service)")
-    check_dns1035("service_name", service_name)
+    raise_all(rules.dns1035_label("service_name", service_name))
 
 
 def problems(params):
     """Every input problem in one message (None when the input is good); checked before anything is touched."""
     checks = [lambda: check_name(params.get("name") or ""),
-              lambda: check_dns1123("namespace", params.get("namespace")),
+              lambda: raise_all(rules.dns1123_label("namespace", params.get("namespace"), "namespace", "demo")),
               lambda: check_numbers(params)]
     if params.get("state", "present") == "present":
         checks += [lambda: check_service_name(params.get("service_name")),

@@ -20,9 +20,9 @@ import ipaddress
 import posixpath
 import re
 
-from ansible_collections.stateful.nfs.plugins.module_utils.errors import SpecError, collect
-from ansible_collections.stateful.nfs.plugins.module_utils.manifests import volumes as manifests
-from ansible_collections.stateful.nfs.plugins.module_utils.service import check_dns1123
+from ansible_collections.stateful.nfs.plugins.module_utils import naming
+from ansible_collections.stateful.nfs.plugins.module_utils import validate as rules
+from ansible_collections.stateful.nfs.plugins.module_utils.errors import SpecError, collect, raise_all
 from ansible_collections.stateful.nfs.plugins.module_utils.volumes import phase_of
 
 PV = "PersistentVolume"
@@ -39,13 +39,6 @@ def _check_paths(paths):
         if not isinstance(path, str) or not path.startswith("/"):
             _raise("paths[%d]" % index, path, "is not an absolute path",
                    "give the export path as the PersistentVolume has it in spec.nfs.path, e.g. /srv/nfs/www-web-0")
-
-
-def _check_server(server):
-    if server is not None and (not server.strip() or re.search(r"[\s/]", server)):
-        _raise("nfs_server", server, "is not a host name or IP address",
-               "give the server as the PersistentVolumes have it in spec.nfs.server, without scheme, port or path, "
-               "e.g. 10.0.1.201")
 
 
 def _check_statefulset(params):
@@ -65,13 +58,14 @@ def _check_overlapping(params):
 
 def problems(params):
     """Every input problem at once, joined into one message (None when the input is fine)."""
-    checks = [lambda: _check_server(params.get("nfs_server")),
-              lambda: _check_paths(params.get("paths")),
+    checks = [lambda: _check_paths(params.get("paths")),
               lambda: _check_overlapping(params),
               lambda: _check_statefulset(params)]
+    if params.get("nfs_server") is not None:
+        checks.append(lambda: raise_all(rules.server_address("nfs_server", params["nfs_server"])))
     for field in ("namespace", "statefulset", "claim"):
         if params.get(field) is not None:
-            checks.append(lambda field=field: check_dns1123(field, params[field]))
+            checks.append(lambda field=field: raise_all(rules.dns1123_label(field, params[field], field)))
     return collect(checks)
 
 
@@ -80,13 +74,13 @@ def problems(params):
 def label_selector(params):
     """The labelSelector for the namespace/statefulset/claim filters (the labels stateful.nfs.volumes sets), or None."""
     labels = {}
-    for field, key in (("namespace", manifests.NAMESPACE_LABEL), ("statefulset", manifests.STATEFULSET_LABEL),
-                       ("claim", manifests.CLAIM_LABEL)):
+    for field, key in (("namespace", naming.NAMESPACE_LABEL), ("statefulset", naming.STATEFULSET_LABEL),
+                       ("claim", naming.CLAIM_LABEL)):
         if params.get(field):
             labels[key] = params[field]
     if not labels:
         return None
-    labels[manifests.MANAGED_BY_LABEL] = manifests.MANAGED_BY
+    labels[naming.MANAGED_BY_LABEL] = naming.MANAGED_BY
     return ",".join("%s=%s" % item for item in sorted(labels.items()))
 
 

@@ -25,13 +25,12 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import ipaddress
 import posixpath
 import re
-import string
 import time
 
-from ansible_collections.stateful.nfs.plugins.module_utils import reconcile
+from ansible_collections.stateful.nfs.plugins.module_utils import naming, reconcile
+from ansible_collections.stateful.nfs.plugins.module_utils import validate as rules
 from ansible_collections.stateful.nfs.plugins.module_utils.errors import Failure, SpecError, raise_all
 from ansible_collections.stateful.nfs.plugins.module_utils.k8s_client import K8sError, object_ref
 from ansible_collections.stateful.nfs.plugins.module_utils.manifests import volumes as manifests
@@ -40,118 +39,48 @@ from ansible_collections.stateful.nfs.plugins.module_utils.waiters import poll_u
 
 PV = "PersistentVolume"
 PVC = "PersistentVolumeClaim"
-ACCESS_MODES = ("ReadWriteOnce", "ReadOnlyMany", "ReadWriteMany", "ReadWriteOncePod")
 READY_PHASES = ("Available", "Bound")
 
-_DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
-_DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
-_HOSTNAME = re.compile(r"^[A-Za-z0-9]([-A-Za-z0-9]*[A-Za-z0-9])?(\.[A-Za-z0-9]([-A-Za-z0-9]*[A-Za-z0-9])?)*\.?$")
-_LABEL_NAME = re.compile(r"^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$")
-
 
 # ---------------------------------------------------------------------------------------------
-# Validation (pure; before any API call)
+# Validation (pure; before any API call). The rules are validate.py's.
 # ---------------------------------------------------------------------------------------------
 
-def _check_dns_label(field, value, what):
-    if not isinstance(value, str) or len(value) > 63 or not _DNS_LABEL.match(value):
-        return [SpecError(field, value, "not a valid %s name (a DNS-1123 label: lower-case letters, digits "
-                                        "and '-', starting and ending with a letter or digit, at most 63 "
-                                        "characters)" % what,
-                          "use a name like 'web' or 'data-1'")]
-    return []
+def check_path(spec, where=None):
+    """The path pattern, the root it needs, and the path it gives for the first ordinal.
 
-
-def _check_server(value):
-    fix = "give the host name or IP address the nodes mount, without scheme, port or path, e.g. 10.0.1.201 or nfs1.example.com"
-    if not value:
-        return [SpecError("nfs_server", value, "is required with state=present", fix)]
-    try:
-        ipaddress.ip_address(value)
-        return []
-    except ValueError:
-        pass
-    if len(value) > 253 or not _HOSTNAME.match(value) or re.match(r"^[0-9.]+$", value):
-        return [SpecError("nfs_server", value, "is neither an IP address nor a host name", fix)]
-    return []
-
-
-def _check_quantity(field, value):
-    fix = "use a Kubernetes quantity such as 1Gi or 500Mi"
-    if value in (None, ""):
-        return [SpecError(field, value, "is required with state=present", fix)]
-    try:
-        amount = parse_quantity(value)
-    except ValueError:
-        return [SpecError(field, value, "is not a Kubernetes quantity", fix)]
-    if amount <= 0:
-        return [SpecError(field, value, "must be larger than zero", fix)]
-    return []
-
-
-def _pattern_fields(pattern):
-    """The placeholder names used in a str.format pattern; ValueError when it does not parse."""
-    return [parsed[1] for parsed in string.Formatter().parse(pattern) if parsed[1] is not None]
-
-
-def _check_path(spec):
+    `where` maps this module's option names to the caller's (the plan of the roles names stateful_apps fields).
+    """
+    where = where or {}
+    field = where.get("path_pattern", "path_pattern")
     pattern = spec["path_pattern"]
-    fix_pattern = "use placeholders from {%s}, e.g. the default %s" % (
-        ", ".join(manifests.PATH_PLACEHOLDERS), manifests.DEFAULT_PATH_PATTERN)
-    try:
-        fields = _pattern_fields(pattern)
-    except ValueError as exc:
-        return [SpecError("path_pattern", pattern, "does not parse (%s)" % exc, "balance the braces; " + fix_pattern)]
-    unknown = sorted(set(name for name in fields if name not in manifests.PATH_PLACEHOLDERS))
-    if unknown:
-        return [SpecError("path_pattern", pattern, "has unknown placeholder(s) %s" % ", ".join(
-            "{%s}" % name for name in unknown), fix_pattern)]
-    if "ordinal" not in fields:
-        return [SpecError("path_pattern", pattern, "has no {ordinal}, so every replica would share one directory",
-                          "put {ordinal} in the pattern, e.g. %s" % manifests.DEFAULT_PATH_PATTERN)]
-    if "root" in fields:
+    problems = rules.path_pattern(field, pattern)
+    if problems:
+        return problems
+    if "root" in naming.pattern_fields(pattern):
+        root_field = where.get("nfs_root", "nfs_root")
         root = spec.get("nfs_root")
         if not root:
-            return [SpecError("nfs_root", root, "is required because path_pattern uses {root}",
-                              "set nfs_root to the exported base directory, e.g. /srv/nfs")]
+            return [SpecError(root_field, root, "is required because %s uses {root}" % field,
+                              "set it to the exported base directory, e.g. /srv/nfs")]
         if not root.startswith("/"):
-            return [SpecError("nfs_root", root, "is not an absolute path", "start nfs_root with '/', e.g. /srv/nfs")]
+            return [SpecError(root_field, root, "is not an absolute path", "start it with '/', e.g. /srv/nfs")]
     ordinal = max(spec["ordinals_start"] or 0, 0)
-    try:
-        path = manifests.nfs_path(spec, ordinal)
-    except (ValueError, KeyError, IndexError) as exc:
-        return [SpecError("path_pattern", pattern, "cannot be filled in (%s)" % exc, fix_pattern)]
+    path = manifests.nfs_path(spec, ordinal)
     if not path.startswith("/"):
-        return [SpecError("path_pattern", pattern, "gives %r for ordinal %d, which is not an absolute path"
+        return [SpecError(field, pattern, "gives %r for ordinal %d, which is not an absolute path"
                           % (path, ordinal), "make the result start with '/', e.g. with {root}")]
     if posixpath.normpath(path) != path or any(ord(ch) < 32 for ch in path):
-        return [SpecError("path_pattern", pattern, "gives %r for ordinal %d, which is not a clean path "
+        return [SpecError(field, pattern, "gives %r for ordinal %d, which is not a clean path "
                           "(no '.', '..', '//', trailing '/' or control characters)" % (path, ordinal),
                           "write the path in its normal form, e.g. %r" % posixpath.normpath(path))]
     return []
 
 
-def _check_access_modes(spec):
-    modes = spec["access_modes"]
-    fix = "use one or more of %s, e.g. [ReadWriteOnce]" % ", ".join(ACCESS_MODES)
-    if not modes:
-        return [SpecError("access_modes", modes, "is empty", fix)]
-    unknown = [mode for mode in modes if mode not in ACCESS_MODES]
-    if unknown:
-        return [SpecError("access_modes", modes, "has unknown access mode(s) %s (names are case-sensitive)"
-                          % ", ".join(unknown), fix)]
-    if len(set(modes)) != len(modes):
-        return [SpecError("access_modes", modes, "lists a mode twice", "list each mode once")]
-    if "ReadWriteOncePod" in modes and len(modes) > 1:
-        return [SpecError("access_modes", modes, "combines ReadWriteOncePod with other modes, which Kubernetes rejects",
-                          "use [ReadWriteOncePod] alone, or drop it")]
-    return []
-
-
 def _check_sizes(spec):
-    problems = _check_quantity("size", spec["size"])
+    problems = rules.quantity("size", spec["size"])
     if spec["claim_size"] != spec["size"]:
-        problems += _check_quantity("claim_size", spec["claim_size"])
+        problems += rules.quantity("claim_size", spec["claim_size"])
     if not problems and parse_quantity(spec["claim_size"]) > parse_quantity(spec["size"]):
         problems.append(SpecError("claim_size", spec["claim_size"],
                                   "is larger than the PV capacity size=%s, so no claim would ever bind" % spec["size"],
@@ -161,7 +90,7 @@ def _check_sizes(spec):
 
 def _check_storage_class(spec):
     value = spec["storage_class"]
-    if value and (len(value) > 253 or not _DNS_SUBDOMAIN.match(value)):
+    if value and rules.dns1123_subdomain("storage_class", value, "StorageClass"):
         return [SpecError("storage_class", value, "is not a valid StorageClass name",
                           "use \"\" (no class, the usual for static NFS volumes) or the exact storageClassName of "
                           "the volumeClaimTemplate")]
@@ -176,29 +105,11 @@ def _check_mount_options(spec):
     return []
 
 
-def _check_labels(spec):
-    problems = []
-    for key, value in sorted((spec.get("labels") or {}).items()):
-        prefix, name = key.rpartition("/")[::2]
-        if key in manifests.RESERVED_LABELS or prefix == "stateful.nfs":
-            problems.append(SpecError("labels", {key: value}, "uses a label key the module sets itself",
-                                      "remove %s; the module labels every PV with %s" % (
-                                          key, ", ".join(manifests.RESERVED_LABELS))))
-        elif len(name) > 63 or not _LABEL_NAME.match(name) or (prefix and (
-                len(prefix) > 253 or not _DNS_SUBDOMAIN.match(prefix))):
-            problems.append(SpecError("labels", {key: value}, "has an invalid label key %r" % key,
-                                      "use [prefix/]name with name at most 63 characters of [A-Za-z0-9-_.]"))
-        elif len(value) > 63 or (value and not _LABEL_NAME.match(value)):
-            problems.append(SpecError("labels", {key: value}, "has an invalid label value %r" % value,
-                                      "use at most 63 characters of [A-Za-z0-9-_.], starting and ending alphanumeric"))
-    return problems
-
-
 def _check_names(spec):
     problems = []
-    problems += _check_dns_label("statefulset", spec["statefulset"], "StatefulSet")
-    problems += _check_dns_label("namespace", spec["namespace"], "namespace")
-    problems += _check_dns_label("claim", spec["claim"], "volumeClaimTemplates")
+    problems += rules.dns1123_label("statefulset", spec["statefulset"], "StatefulSet")
+    problems += rules.dns1123_label("namespace", spec["namespace"], "namespace")
+    problems += rules.dns1123_label("claim", spec["claim"], "volumeClaimTemplates")
     return problems
 
 
@@ -220,7 +131,7 @@ def _check_counts(spec):
 def _check_object_names(spec):
     last = max(spec["ordinals_start"] or 0, 0) + max(spec["replicas"] or 1, 1) - 1
     name = manifests.pv_name(spec, last)
-    if len(name) > 253 or not _DNS_SUBDOMAIN.match(name):
+    if rules.dns1123_subdomain("namespace", name, "PersistentVolume"):
         return [SpecError("namespace", spec["namespace"], "makes the PV name %r longer than 253 characters" % name,
                           "use shorter namespace, claim or statefulset names")]
     return []
@@ -239,14 +150,14 @@ def validate(spec):
     problems = _check_names(spec) + _check_delete_claims(spec)
     if spec["state"] == "present":
         if not problems:  # the next two fill in names and paths from the names above
-            problems += _check_object_names(spec) + _check_path(spec)
+            problems += _check_object_names(spec) + check_path(spec)
         problems += _check_counts(spec)
-        problems += _check_server(spec["nfs_server"])
+        problems += rules.server_address("nfs_server", spec["nfs_server"])
         problems += _check_sizes(spec)
-        problems += _check_access_modes(spec)
+        problems += rules.access_modes("access_modes", spec["access_modes"])
         problems += _check_storage_class(spec)
         problems += _check_mount_options(spec)
-        problems += _check_labels(spec)
+        problems += rules.labels("labels", spec.get("labels"), reserved=True)
     raise_all(problems)
 
 
@@ -481,7 +392,7 @@ def _claim_ordinal(spec, pvc):
 
 def _ordinal_of(pv):
     try:
-        return int(pv["metadata"].get("labels", {}).get(manifests.ORDINAL_LABEL))
+        return int(pv["metadata"].get("labels", {}).get(naming.ORDINAL_LABEL))
     except (TypeError, ValueError):
         return -1
 

@@ -348,7 +348,10 @@ table:
       description: The PV the claim is bound to.
       type: str
     nfs:
-      description: The PV's NFS export, C(server:path).
+      description: The PV's NFS export, C(server:path) (an IPv6 server in brackets, as mount writes it).
+      type: str
+    nfs_path:
+      description: The PV's NFS path alone, the replica's directory on the NFS server.
       type: str
     marker:
       description: The marker content read inside the pod, or null.

@@ -19,7 +19,8 @@ import posixpath
 import pwd
 import re
 
-from ansible_collections.stateful.nfs.plugins.module_utils.errors import SpecError, collect
+from ansible_collections.stateful.nfs.plugins.module_utils import validate as rules
+from ansible_collections.stateful.nfs.plugins.module_utils.errors import SpecError, collect, raise_all
 
 # exports(5) keywords exportfs accepts as flags, and the ones that take a value (key=value).
 KERNEL_FLAGS = (
@@ -37,7 +38,6 @@ PROTECTED_PATHS = frozenset((
     "/var/lib", "/var/tmp", "/usr/local",
 ))
 
-MODE_RE = re.compile(r"^0?[0-7]{3}$|^[0-7]{4}$")
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 HOST_BAD_CHARS = re.compile(r"[\s()\"',;{}#\\]")
 PATH_BAD_CHARS = re.compile(r"[\"\\\x00-\x1f\x7f]")
@@ -89,13 +89,7 @@ def check_path(path, field):
 
 
 def check_mode(mode, field):
-    if mode is None:
-        return
-    if not isinstance(mode, str):
-        raise SpecError(field, mode, "mode must be a quoted octal string (an unquoted 0750 is read by YAML as a number)",
-                        "quote it, for example mode: \"0750\"")
-    if not MODE_RE.match(mode):
-        raise SpecError(field, mode, "mode is not an octal permission string", "use a value like \"0750\"")
+    raise_all(rules.octal_mode(field, mode))
 
 
 def mode_bits(mode):

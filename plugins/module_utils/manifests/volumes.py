@@ -6,83 +6,53 @@
 A spec is a plain dict (see plugins/module_utils/volumes.py `spec_from_params`); every function here
 takes the spec and an ordinal and returns names or manifests. No I/O.
 
-Naming, for StatefulSet `web` in namespace `demo` with claim template `www`, ordinal 0:
-  claim (PVC)  www-web-0              (what the StatefulSet controller names it)
-  PV           demo-www-web-0         (PVs are cluster-scoped, so the namespace is part of the name)
-  NFS path     /srv/nfs/www-web-0     (default pattern {root}/{claim}-{statefulset}-{ordinal})
+Names and paths come from the naming contract (naming.py).
 """
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-MANAGED_BY_LABEL = "app.kubernetes.io/managed-by"
-MANAGED_BY = "stateful.nfs"
-NAMESPACE_LABEL = "stateful.nfs/namespace"
-STATEFULSET_LABEL = "stateful.nfs/statefulset"
-CLAIM_LABEL = "stateful.nfs/claim"
-ORDINAL_LABEL = "stateful.nfs/ordinal"
+from ansible_collections.stateful.nfs.plugins.module_utils import naming
 
-# Labels the module owns; user labels may not use these keys.
-RESERVED_LABELS = (MANAGED_BY_LABEL, NAMESPACE_LABEL, STATEFULSET_LABEL, CLAIM_LABEL, ORDINAL_LABEL)
-
-DEFAULT_PATH_PATTERN = "{root}/{claim}-{statefulset}-{ordinal}"
-PATH_PLACEHOLDERS = ("root", "namespace", "statefulset", "claim", "ordinal")
+# The names below are the naming contract's (plugins/module_utils/naming.py); these take a volumes spec.
+DEFAULT_PATH_PATTERN = naming.DEFAULT_PATH_PATTERN
+PATH_PLACEHOLDERS = naming.PATH_PLACEHOLDERS
+RESERVED_LABELS = naming.RESERVED_LABELS
 
 
 def claim_name(spec, ordinal):
-    """The PVC a StatefulSet pod uses: <claim template>-<statefulset>-<ordinal>."""
-    return "%s-%s-%d" % (spec["claim"], spec["statefulset"], ordinal)
+    return naming.claim_name(spec["claim"], spec["statefulset"], ordinal)
 
 
 def pv_name(spec, ordinal):
-    """The PersistentVolume of one ordinal: <namespace>-<claim>-<statefulset>-<ordinal>."""
-    return "%s-%s" % (spec["namespace"], claim_name(spec, ordinal))
+    return naming.pv_name(spec["namespace"], spec["claim"], spec["statefulset"], ordinal)
 
 
 def nfs_path(spec, ordinal):
-    """The export path of one ordinal, from spec['path_pattern'] (root without its trailing slash)."""
-    root = (spec.get("nfs_root") or "").rstrip("/")
-    return spec["path_pattern"].format(
-        root=root,
-        namespace=spec["namespace"],
-        statefulset=spec["statefulset"],
-        claim=spec["claim"],
-        ordinal=ordinal,
-    )
+    return naming.nfs_path(spec["path_pattern"], spec.get("nfs_root"), spec["namespace"], spec["statefulset"],
+                           spec["claim"], ordinal)
 
 
 def export(spec, ordinal):
-    """'server:path', the way mount and exportfs name an export."""
-    return "%s:%s" % (spec["nfs_server"], nfs_path(spec, ordinal))
+    return naming.nfs_source(spec["nfs_server"], nfs_path(spec, ordinal))
 
 
 def ordinals(spec):
-    """The ordinals of the replicas, honouring spec.ordinals.start."""
-    start = spec.get("ordinals_start") or 0
-    return list(range(start, start + spec["replicas"]))
+    return naming.ordinals(spec["replicas"], spec.get("ordinals_start"))
 
 
 def set_labels(spec):
-    """The labels every object of this StatefulSet's claim carries (the LIST selector)."""
-    return {
-        MANAGED_BY_LABEL: MANAGED_BY,
-        NAMESPACE_LABEL: spec["namespace"],
-        STATEFULSET_LABEL: spec["statefulset"],
-        CLAIM_LABEL: spec["claim"],
-    }
+    return naming.set_labels(spec["namespace"], spec["statefulset"], spec["claim"])
 
 
 def label_selector(spec):
     """set_labels as a labelSelector string, for one LIST call."""
-    return ",".join("%s=%s" % item for item in sorted(set_labels(spec).items()))
+    return naming.selector_string(set_labels(spec))
 
 
 def ordinal_labels(spec, ordinal):
-    """Labels that single out one ordinal's PV (what a pre-created claim selects on)."""
-    labels = set_labels(spec)
-    labels[ORDINAL_LABEL] = str(ordinal)
-    return labels
+    return naming.ordinal_labels(spec["namespace"], spec["statefulset"], spec["claim"], ordinal)
 
 
 def object_labels(spec, ordinal):

@@ -129,6 +129,7 @@ def summarize_row(step, record, results):
         "pvc_uid": record.get("pvc_uid"),
         "pv": record.get("pv"),
         "nfs": record.get("nfs"),
+        "nfs_path": record.get("nfs_path"),
         "marker": record.get("marker"),
         "ready_time": record.get("ready_time"),
         "checks": dict((item["check"], "pass" if item["passed"] else "fail") for item in own),

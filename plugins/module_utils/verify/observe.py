@@ -13,6 +13,7 @@ __metaclass__ = type
 
 from concurrent.futures import ThreadPoolExecutor
 
+from ansible_collections.stateful.nfs.plugins.module_utils import naming
 from ansible_collections.stateful.nfs.plugins.module_utils.k8s_client import K8sError
 from ansible_collections.stateful.nfs.plugins.module_utils.statefulset import label_selector
 from ansible_collections.stateful.nfs.plugins.module_utils.verify.plan import claim_name, pod_name
@@ -115,7 +116,8 @@ def storage(pvc, pv):
         "pvc_uid": (pvc or {}).get("metadata", {}).get("uid"),
         "pvc_phase": ((pvc or {}).get("status") or {}).get("phase"),
         "pv": pvc_spec.get("volumeName") or None,
-        "nfs": "%s:%s" % (nfs.get("server"), nfs.get("path")) if nfs else None,
+        "nfs": naming.nfs_source(nfs.get("server"), nfs.get("path")) if nfs else None,
+        "nfs_path": nfs.get("path"),
     }
 
 

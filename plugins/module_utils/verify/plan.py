@@ -9,6 +9,7 @@ __metaclass__ = type
 
 import re
 
+from ansible_collections.stateful.nfs.plugins.module_utils import naming
 from ansible_collections.stateful.nfs.plugins.module_utils.errors import SpecError
 
 DISRUPTIONS = ("delete_pod", "delete_pod_force", "rollout_restart", "scale_to_zero", "scale_down_up")
@@ -230,14 +231,14 @@ def target_from(sts, spec):
 
 
 def pod_name(target, ordinal):
-    return "%s-%d" % (target["statefulset"], ordinal)
+    return naming.pod_name(target["statefulset"], ordinal)
 
 
 def claim_name(target, ordinal):
-    """The claim the controller makes for an ordinal: <template>-<statefulset>-<ordinal>; None without a template."""
+    """The claim the controller makes for an ordinal; None without a template."""
     if not target["claim_template"]:
         return None
-    return "%s-%s" % (target["claim_template"], pod_name(target, ordinal))
+    return naming.claim_name(target["claim_template"], target["statefulset"], ordinal)
 
 
 def marker_content(token, target, ordinal):

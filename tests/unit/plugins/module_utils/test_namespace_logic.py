@@ -99,9 +99,9 @@ def test_valid_input_has_no_problems():
 
 
 @pytest.mark.parametrize("overrides, expected", [
-    (dict(name="Demo"), "name='Demo': must be a DNS-1123 label"),
-    (dict(name="a" * 64), "name='%s': must be a DNS-1123 label" % ("a" * 64)),
-    (dict(labels={"tier": 1}), "labels.tier=1: values must be strings. Fix: quote the value"),
+    (dict(name="Demo"), "name='Demo': is not a valid namespace name (a DNS-1123 label"),
+    (dict(name="a" * 64), "name='%s': is not a valid namespace name (a DNS-1123 label" % ("a" * 64)),
+    (dict(labels={"tier": 1}), "labels.tier=1: label values must be strings. Fix: quote the value"),
     (dict(labels={"tier": "has space"}), "labels.tier='has space': is not a valid label value"),
     (dict(labels={"bad key": "x"}), "labels.bad key='bad key': is not a valid key"),
     (dict(labels={"/x": "y"}), "labels./x='/x': is not a valid key"),

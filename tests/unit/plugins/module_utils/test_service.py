@@ -86,7 +86,7 @@ def test_every_problem_is_reported_at_once():
 @pytest.mark.parametrize("ports, expected", [
     ([{"name": "web", "port": 80}, {"name": "web", "port": 81}], "ports[1].name='web': is also the name of ports[0]"),
     ([{"name": "a", "port": 80}, {"name": "b", "port": 80}], "ports[1].port=80: ports[0] already uses 80/TCP"),
-    ([{"name": "Web", "port": 80}], "ports[0].name='Web': must be a DNS-1123 label"),
+    ([{"name": "Web", "port": 80}], "ports[0].name='Web': is not a valid port name (a DNS-1123 label"),
     ([{"name": "web", "port": 80, "target_port": "not_a-name"}], "ports[0].target_port='not_a-name'"),
     ([{"name": "web", "port": 80, "target_port": 70000}], "ports[0].target_port=70000"),
 ])

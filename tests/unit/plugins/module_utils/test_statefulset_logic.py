@@ -246,7 +246,7 @@ def test_good_input_has_no_problems():
 
 
 @pytest.mark.parametrize("overrides, field, fix", [
-    (dict(name="Web"), "name='Web'", "rename it"),
+    (dict(name="Web"), "name='Web'", "use a name like 'web'"),
     (dict(name="w" * 53), "name='%s'" % ("w" * 53), "at most 52 characters"),
     (dict(service_name=None), "service_name=None", "governing headless Service"),
     (dict(image=None), "image=None", "give image (one container is built) or containers"),
@@ -256,15 +256,15 @@ def test_good_input_has_no_problems():
      "put command, args, ports, mount_path, image_pull_policy into the container definitions"),
     (dict(image=None, containers=[{"image": "i"}], command=None, args=None, ports=[], mount_path=None,
           image_pull_policy=None), "containers[0]=", "give each container a name and an image"),
-    (dict(ports=[{"name": None, "port": 8080}]), "ports[0].name=None", "name it, for example name: web"),
+    (dict(ports=[{"name": None, "port": 8080}]), "ports[0].name=None", "name it like 'web'"),
     (dict(ports=[{"name": "a-very-long-port-name", "port": 1}]), "ports[0].name='a-very-long-port-name'", "name it"),
     (dict(ports=[{"name": "a", "port": 1}, {"name": "a", "port": 2}]), "ports[1].name='a'", "own name"),
     (dict(mount_path=None), "mount_path=None", "set mount_path"),
     (dict(mount_path="data"), "mount_path='data'", "start it with /"),
     (dict(claim_template=None), "mount_path='/data'", "add claim_template, or drop mount_path"),
-    (dict(claim_template={"name": "www", "size": "lots"}), "claim_template.size='lots'", "like 1Gi"),
+    (dict(claim_template={"name": "www", "size": "lots"}), "claim_template.size='lots'", "such as 1Gi"),
     (dict(claim_template={"name": "www", "size": "1Gi", "access_modes": ["RWO"]}),
-     "claim_template.access_modes='RWO'", "ReadWriteOncePod"),
+     "claim_template.access_modes=['RWO']", "ReadWriteOncePod"),
     (dict(selector={}), "selector={}", "leave selector unset"),
     (dict(selector={"app": "web"}, pod_labels={"app": "db"}), "pod_labels.app='db'", "use the selector's value"),
     (dict(labels={"version": 2}), "labels.version=2", "quote the value"),

@@ -45,11 +45,11 @@ def test_no_filters_is_valid():
 @pytest.mark.parametrize("overrides, expected", [
     (dict(paths=["srv/nfs"]), "paths[0]='srv/nfs': is not an absolute path"),
     (dict(paths=["/ok", ""]), "paths[1]='': is not an absolute path"),
-    (dict(nfs_server=""), "nfs_server='': is not a host name or IP address"),
-    (dict(nfs_server="nfs://10.0.0.1"), "nfs_server='nfs://10.0.0.1': is not a host name or IP address"),
+    (dict(nfs_server=""), "nfs_server='': is required"),
+    (dict(nfs_server="nfs://10.0.0.1"), "nfs_server='nfs://10.0.0.1': is neither an IP address nor a host name"),
     (dict(statefulset="web"), "namespace=None: is required with statefulset"),
     (dict(namespace="demo", claim="www"), "statefulset=None: is required with claim"),
-    (dict(namespace="Demo"), "namespace='Demo': must be a DNS-1123 label"),
+    (dict(namespace="Demo"), "namespace='Demo': is not a valid namespace name (a DNS-1123 label"),
     (dict(overlapping=True), "overlapping=True: needs paths"),
 ])
 def test_bad_input_names_field_value_and_fix(overrides, expected):
