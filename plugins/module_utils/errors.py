@@ -40,17 +40,25 @@ def raise_all(problems):
         raise SpecErrors(problems)
 
 
+def gather(checks):
+    """Run zero-argument validators that raise SpecError; return every problem (SpecErrors unpacked)."""
+    problems = []
+    for check in checks:
+        try:
+            check()
+        except SpecErrors as exc:
+            problems.extend(exc.problems)
+        except SpecError as exc:
+            problems.append(exc)
+    return problems
+
+
 def collect(checks):
     """Run zero-argument validators; return all their problems in one message (as SpecErrors words it), or None.
 
     Reporting every bad field at once saves a user one run per typo.
     """
-    problems = []
-    for check in checks:
-        try:
-            check()
-        except SpecError as exc:
-            problems.append(exc)
+    problems = gather(checks)
     return str(SpecErrors(problems)) if problems else None
 
 

@@ -39,15 +39,20 @@ def _mapping_checks(params, field, label):
     return checks
 
 
-def problems(params):
-    """Every input problem at once, joined into one message (None when the input is fine)."""
-    checks = [lambda: raise_all(rules.dns1123_label("name", params.get("name"), "namespace", "demo"))]
-    checks += _mapping_checks(params, "labels", True)
-    checks += _mapping_checks(params, "annotations", False)
+def checks(params):
+    """The validators of these options (zero-argument callables raising SpecError), for problems() and the plan."""
+    found = [lambda: raise_all(rules.dns1123_label("name", params.get("name"), "namespace", "demo"))]
+    found += _mapping_checks(params, "labels", True)
+    found += _mapping_checks(params, "annotations", False)
     if params.get("wait_timeout") is not None and params["wait_timeout"] <= 0:
-        checks.append(lambda: _raise(SpecError("wait_timeout", params["wait_timeout"], "must be larger than zero",
-                                               "give the seconds to wait, e.g. 120")))
-    return collect(checks)
+        found.append(lambda: _raise(SpecError("wait_timeout", params["wait_timeout"], "must be larger than zero",
+                                              "give the seconds to wait, e.g. 120")))
+    return found
+
+
+def problems(params):
+    """Every input problem in one message (None when the input is good); checked before anything is touched."""
+    return collect(checks(params))
 
 
 def _raise(error):

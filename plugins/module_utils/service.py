@@ -63,14 +63,19 @@ def check_selector(selector):
                         "set selector to the pod labels of the StatefulSet, for example {app.kubernetes.io/name: web}")
 
 
+def checks(params):
+    """The validators of these options (zero-argument callables raising SpecError), for problems() and the plan."""
+    found = [lambda: raise_all(rules.dns1035_label("name", params.get("name"))),
+             lambda: raise_all(rules.dns1123_label("namespace", params.get("namespace"), "namespace", "demo"))]
+    if params.get("state", "present") == "present":
+        found.append(lambda: check_ports(params.get("ports")))
+        found.append(lambda: check_selector(params.get("selector")))
+    return found
+
+
 def problems(params):
     """Every input problem in one message (None when the input is good); checked before anything is touched."""
-    checks = [lambda: raise_all(rules.dns1035_label("name", params.get("name"))),
-              lambda: raise_all(rules.dns1123_label("namespace", params.get("namespace"), "namespace", "demo"))]
-    if params.get("state", "present") == "present":
-        checks.append(lambda: check_ports(params.get("ports")))
-        checks.append(lambda: check_selector(params.get("selector")))
-    return collect(checks)
+    return collect(checks(params))
 
 
 def cluster_ip_conflict(live):

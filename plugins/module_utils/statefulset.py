@@ -157,20 +157,25 @@ def check_service_name(service_name):
     raise_all(rules.dns1035_label("service_name", service_name))
 
 
+def checks(params):
+    """The validators of these options (zero-argument callables raising SpecError), for problems() and the plan."""
+    found = [lambda: check_name(params.get("name") or ""),
+             lambda: raise_all(rules.dns1123_label("namespace", params.get("namespace"), "namespace", "demo")),
+             lambda: check_numbers(params)]
+    if params.get("state", "present") == "present":
+        found += [lambda: check_service_name(params.get("service_name")),
+                  lambda: check_selector(params),
+                  lambda: check_container_source(params),
+                  lambda: check_ports(params.get("ports")),
+                  lambda: check_env(params.get("env")),
+                  lambda: check_claim(params),
+                  lambda: check_update_strategy(params.get("update_strategy"))]
+    return found
+
+
 def problems(params):
     """Every input problem in one message (None when the input is good); checked before anything is touched."""
-    checks = [lambda: check_name(params.get("name") or ""),
-              lambda: raise_all(rules.dns1123_label("namespace", params.get("namespace"), "namespace", "demo")),
-              lambda: check_numbers(params)]
-    if params.get("state", "present") == "present":
-        checks += [lambda: check_service_name(params.get("service_name")),
-                   lambda: check_selector(params),
-                   lambda: check_container_source(params),
-                   lambda: check_ports(params.get("ports")),
-                   lambda: check_env(params.get("env")),
-                   lambda: check_claim(params),
-                   lambda: check_update_strategy(params.get("update_strategy"))]
-    return collect(checks)
+    return collect(checks(params))
 
 
 # ---------------------------------------------------------------- immutable fields (pure)

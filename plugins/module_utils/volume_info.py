@@ -164,7 +164,7 @@ def describe(pv):
         "claim_name": claim_ref.get("name"),
         "server": server,
         "path": path,
-        "export": "%s:%s" % (server, path) if server and path else None,
+        "export": naming.nfs_source(server, path) if server and path else None,
         "reclaim_policy": spec.get("persistentVolumeReclaimPolicy"),
         "capacity": (spec.get("capacity") or {}).get("storage"),
         "labels": meta.get("labels") or {},

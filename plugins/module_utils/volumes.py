@@ -46,25 +46,20 @@ READY_PHASES = ("Available", "Bound")
 # Validation (pure; before any API call). The rules are validate.py's.
 # ---------------------------------------------------------------------------------------------
 
-def check_path(spec, where=None):
-    """The path pattern, the root it needs, and the path it gives for the first ordinal.
-
-    `where` maps this module's option names to the caller's (the plan of the roles names stateful_apps fields).
-    """
-    where = where or {}
-    field = where.get("path_pattern", "path_pattern")
+def check_path(spec):
+    """The path pattern, the root it needs, and the path it gives for the first ordinal."""
+    field = "path_pattern"
     pattern = spec["path_pattern"]
     problems = rules.path_pattern(field, pattern)
     if problems:
         return problems
     if "root" in naming.pattern_fields(pattern):
-        root_field = where.get("nfs_root", "nfs_root")
         root = spec.get("nfs_root")
         if not root:
-            return [SpecError(root_field, root, "is required because %s uses {root}" % field,
+            return [SpecError("nfs_root", root, "is required because %s uses {root}" % field,
                               "set it to the exported base directory, e.g. /srv/nfs")]
         if not root.startswith("/"):
-            return [SpecError(root_field, root, "is not an absolute path", "start it with '/', e.g. /srv/nfs")]
+            return [SpecError("nfs_root", root, "is not an absolute path", "start it with '/', e.g. /srv/nfs")]
     ordinal = max(spec["ordinals_start"] or 0, 0)
     path = manifests.nfs_path(spec, ordinal)
     if not path.startswith("/"):
@@ -145,20 +140,25 @@ def _check_delete_claims(spec):
     return []
 
 
+def problems(spec):
+    """Every reason the spec cannot work (a list of SpecError; empty when it can)."""
+    found = _check_names(spec) + _check_delete_claims(spec)
+    if spec["state"] == "present":
+        if not found:  # the next two fill in names and paths from the names above
+            found += _check_object_names(spec) + check_path(spec)
+        found += _check_counts(spec)
+        found += rules.server_address("nfs_server", spec["nfs_server"])
+        found += _check_sizes(spec)
+        found += rules.access_modes("access_modes", spec["access_modes"])
+        found += _check_storage_class(spec)
+        found += _check_mount_options(spec)
+        found += rules.labels("labels", spec.get("labels"), reserved=True)
+    return found
+
+
 def validate(spec):
     """Raise SpecError (or SpecErrors listing every problem) when the spec cannot work."""
-    problems = _check_names(spec) + _check_delete_claims(spec)
-    if spec["state"] == "present":
-        if not problems:  # the next two fill in names and paths from the names above
-            problems += _check_object_names(spec) + check_path(spec)
-        problems += _check_counts(spec)
-        problems += rules.server_address("nfs_server", spec["nfs_server"])
-        problems += _check_sizes(spec)
-        problems += rules.access_modes("access_modes", spec["access_modes"])
-        problems += _check_storage_class(spec)
-        problems += _check_mount_options(spec)
-        problems += rules.labels("labels", spec.get("labels"), reserved=True)
-    raise_all(problems)
+    raise_all(problems(spec))
 
 
 SPEC_FIELDS = ("statefulset", "namespace", "claim", "replicas", "ordinals_start", "nfs_server", "nfs_root",
@@ -414,7 +414,7 @@ def row(spec, ordinal, pv_obj, pv_outcome=None, pvc_obj=None, pvc_outcome=None, 
         "claim": claim_ref.get("name") or (manifests.claim_name(spec, ordinal) if ordinal is not None else None),
         "server": server,
         "path": path,
-        "export": "%s:%s" % (server, path) if server and path else None,
+        "export": naming.nfs_source(server, path) if server and path else None,
         "phase": phase_of(pv_obj),
         "changed": changed,
         "action": pv_outcome.action if pv_outcome else "none",

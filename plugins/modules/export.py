@@ -159,6 +159,9 @@ options:
     description:
       - V(present) creates or updates the export (and the directory, see O(create)).
       - V(absent) removes the export. The directory and its data stay unless O(purge=true).
+      - V(absent) without O(path) and O(exports) removes every export of the file O(name) (and, with
+        O(purge=true), their directories), as read from the file when the run holds its locks. In check mode,
+        RV(exports) lists them, which is how a teardown finds everything an app's file ever exported.
     type: str
     choices: [present, absent]
     default: present
@@ -494,7 +497,7 @@ def main():
     module = AnsibleModule(
         argument_spec=ARGUMENT_SPEC,
         mutually_exclusive=[["path", "exports"], ["pseudo", "exports"]],
-        required_one_of=[["path", "exports"]],
+        required_if=[["state", "present", ["path", "exports"], True]],
         supports_check_mode=True,
     )
     exportfs = nfs_ls = None

@@ -139,18 +139,39 @@ def run(exports, settings, host, check_mode=False, want_diff=False):
     """Bring the host's exports to `exports`. Returns the module result (without `warnings`' module calls).
 
     Raises ValidationError before touching anything, ExportError when applying failed (rolled back).
+    `exports` may be a model.WholeFile: every export of the file, read under the locks.
     """
-    warnings = _preflight(exports, settings, host, check_mode)
+    whole = exports if isinstance(exports, model.WholeFile) else None
+    warnings = [] if whole else _preflight(exports, settings, host, check_mode)
     if check_mode:
         # Check mode reads without the locks: it writes nothing, so it cannot lose another run's change,
         # and it must not create lock files (or directories for them) nor wait behind a long run. Its
         # prediction is as of its read.
+        if whole:
+            exports, warnings = _whole_file(whole, settings, host, True)
         result = _run_locked(exports, settings, host, True, want_diff)
     else:
         with files.locked_all([settings.shared_lock_file, settings.lock_file]):
+            if whole:
+                exports, warnings = _whole_file(whole, settings, host, False)
             result = _run_locked(exports, settings, host, False, want_diff)
     result["warnings"] = warnings + result.get("warnings", [])
     return result
+
+
+def _whole_file(whole, settings, host, check_mode):
+    """The exports of our file as absent Export objects, and the preflight's warnings about them."""
+    text = files.read_text(settings.exports_file) or ""
+    if settings.backend == "kernel":
+        paths = kernel.entry_paths(text)
+    else:
+        try:
+            paths = [path for path, _export_id in ganesha.exports_in(text)]
+        except ganesha.ParseError as exc:
+            raise ValidationError("%s cannot be parsed (%s); fix or move it, then run again"
+                                  % (settings.exports_file, exc))
+    exports = whole.expand(paths)
+    return exports, _preflight(exports, settings, host, check_mode)
 
 
 def _run_locked(exports, settings, host, check_mode, want_diff):

@@ -206,9 +206,27 @@ def _export(values, field):
     )
 
 
+class WholeFile(object):
+    """Every export of the named file, removed (state=absent without path or exports).
+
+    The paths are read from the file under the run's locks, so an export added since the caller last
+    looked is removed too: teardown finds everything the file ever served, not what today's list says.
+    """
+
+    def __init__(self, purge=False):
+        self.purge = purge
+
+    def expand(self, paths):
+        return [Export(path=path, state="absent", purge=self.purge, field="exports[%d]" % index)
+                for index, path in enumerate(paths)]
+
+
 def exports_from_params(params):
-    """Export objects from module parameters: `path` (single form) or `exports` (list form)."""
+    """Export objects from module parameters: `path` (single form) or `exports` (list form); a WholeFile
+    when neither is given with state=absent."""
     items = params.get("exports")
+    if items is None and params.get("path") is None and params.get("state") == "absent":
+        return WholeFile(purge=bool(params.get("purge")))
     if items is None:
         return [_export(params, "path")]
     exports = []

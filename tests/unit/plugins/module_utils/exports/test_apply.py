@@ -489,3 +489,36 @@ def test_verify_server_is_checked_before_anything(tree):
         apply.run([export(tree / "data" / "a")], ganesha_settings(tree, verify_server="10.0.0.5"), host)
     assert host.commands == [] and not os.path.exists(str(tree / "data" / "a"))
     assert not os.path.exists(str(tree / "ganesha"))
+
+
+# ------------------------------------------------------------------ every export of the file (teardown)
+
+def whole_file(purge=True):
+    return model.exports_from_params({"state": "absent", "purge": purge, "path": None, "exports": None})
+
+
+@pytest.mark.parametrize("settings_of", [kernel_settings, ganesha_settings])
+def test_whole_file_removes_every_export_it_ever_had_and_purges_their_directories(tree, settings_of):
+    settings = settings_of(tree)
+    paths = [tree / "data" / ("www-web-%d" % ordinal) for ordinal in range(3)]
+    if settings.backend == "ganesha":
+        os.makedirs(str(tree / "ganesha"))
+        with open(str(tree / "ganesha" / "ganesha.conf"), "w") as handle:
+            handle.write("EXPORT_DEFAULTS { Access_Type = None; }\n")
+        with open(str(tree / "ganesha.pid"), "w") as handle:
+            handle.write("4242\n")
+    apply.run([export(path, mode="0750") for path in paths], settings, FakeHost(alive=(4242,)))
+    # Today's description names one replica; the file still has three (the app was scaled down).
+    planned = apply.run(whole_file(), settings, FakeHost(alive=(4242,)), check_mode=True)
+    assert [item["path"] for item in planned["exports"]] == [str(path) for path in paths]
+    assert all(path.is_dir() for path in paths)
+
+    done = apply.run(whole_file(), settings, FakeHost(alive=(4242,)))
+    assert done["changed"] and all(item["purged"] for item in done["exports"])
+    assert not any(path.exists() for path in paths)
+    assert not os.path.exists(settings.exports_file)
+
+
+def test_whole_file_of_a_file_that_is_gone_changes_nothing(tree):
+    result = apply.run(whole_file(), kernel_settings(tree), FakeHost())
+    assert result["changed"] is False and result["exports"] == []

@@ -36,7 +36,7 @@ def test_identity_and_storage_from_api_objects():
     assert observe.identity(target, 3, None)["exists"] is False
     store = observe.storage(cluster.pvcs["www-web-1"], cluster.pvs["pv-www-web-1"])
     assert store == {"pvc_uid": "pvc-www-web-1", "pvc_phase": "Bound", "pv": "pv-www-web-1",
-                     "nfs": "10.0.0.1:/srv/www-web-1"}
+                     "nfs": "10.0.0.1:/srv/www-web-1", "nfs_path": "/srv/www-web-1"}
     pod["metadata"]["deletionTimestamp"] = "now"
     assert observe.is_ready(pod) is False
 
