@@ -250,14 +250,26 @@ def check_mode_result(run_, plan_lines, records):
         "markers": {},
         "replicas": {"original": target["replicas"], "found_at_end": target["replicas"], "restored": False},
         "report": None,
+        "report_text": "\n".join(plan_lines),
     }
     return result
+
+
+def not_deployed_result(spec):
+    message = ("check mode: StatefulSet %s/%s does not exist yet, so there is nothing to prove; the proof runs "
+               "once it is deployed" % (spec["namespace"], spec["statefulset"]))
+    return {"changed": False, "passed": None, "msg": message, "token": spec["marker"]["token"], "plan": [],
+            "target": None, "steps": [], "table": [], "findings": [], "markers": {}, "replicas": None, "report": None,
+            "report_text": message}
 
 
 def run(client, spec, exec_fn, check_mode=False, want_diff=False, clock=time.monotonic, sleep=time.sleep,
         interval=1.0, now=disruptions.utc_now):
     """The module's work for a validated spec; returns the result, or raises Failure with it."""
     sts = client.get("StatefulSet", spec["statefulset"], spec["namespace"])
+    if sts is None and check_mode:
+        # A check run of the whole workflow comes here before the StatefulSet exists: nothing can be proven yet.
+        return not_deployed_result(spec)
     if sts is None:
         raise SpecError("statefulset", spec["statefulset"], "there is no StatefulSet of that name in namespace %s"
                         % spec["namespace"], "give the name of an existing StatefulSet (and its namespace)")

@@ -196,6 +196,16 @@ def test_check_mode_touches_nothing_and_shows_the_plan(cluster, fake_time):
     assert [row["pod"] for row in result["table"]] == ["web-0", "web-1"]
     assert not [c for c in cluster.calls if c[0] in ("exec", "delete", "patch")]
     assert result["diff"] == {"before": {}, "after": {}}
+    assert result["report_text"].splitlines() == result["plan"]
+
+
+def test_check_mode_before_the_statefulset_exists_reports_that_and_touches_nothing(cluster, fake_time):
+    result = run(cluster, fake_time, spec_of(statefulset="new"), check_mode=True)
+    assert result["changed"] is False and result["passed"] is None
+    assert "StatefulSet ns/new does not exist yet" in result["msg"] and result["report_text"] == result["msg"]
+    assert not [c for c in cluster.calls if c[0] in ("exec", "delete", "patch")]
+    with pytest.raises(SpecError):
+        run(cluster, fake_time, spec_of(statefulset="new"))
 
 
 def test_without_cleanup_markers_stay_and_a_later_run_reads_them(cluster, fake_time):
