@@ -103,10 +103,12 @@ def object_ref(kind, name, namespace=None):
 class K8sError(Exception):
     """An API call failed; the message is one line naming the object and the server's reason."""
 
-    def __init__(self, message, status=None, reason=None):
+    def __init__(self, message, status=None, reason=None, details=None):
         super(K8sError, self).__init__(message)
         self.status = status
         self.reason = reason
+        # the answer's Status details ({kind, name, ...}): what a 404 did not find, the object or its namespace
+        self.details = details or {}
 
 
 class K8sUnavailable(K8sError):
@@ -191,6 +193,14 @@ def describe_api_error(exc, kind, name=None, namespace=None, action=None):
     message = " ".join((message or str(exc)).split())
     what = "%s %s" % (action, object_ref(kind, name, namespace)) if action else object_ref(kind, name, namespace)
     return redact("%s: %s (HTTP %s %s)" % (what, message, status, reason))
+
+
+def status_details(exc):
+    """The details of the Status the server answered with ({} when the body is not one)."""
+    try:
+        return json.loads(exc.body).get("details") or {}
+    except (ValueError, TypeError, AttributeError):
+        return {}
 
 
 def _causes(exc):
@@ -355,7 +365,7 @@ class K8sClient(object):
                 raise self.unreachable_error(exc, action, kind, name, namespace)
             error = K8sUnavailable if transient_status(exc.status) else K8sError
             raise error(redact(describe_api_error(exc, kind, name, namespace, action), self.secrets),
-                        exc.status, exc.reason)
+                        exc.status, exc.reason, status_details(exc))
         except (Urllib3Error, OSError) as exc:
             raise self.unreachable_error(exc, action, kind, name, namespace)
 

@@ -9,6 +9,10 @@
 3. Only then `reconcile` sends a server-side apply (with dryRun=All in check mode).
 4. `changed` comes from the server: the resourceVersion moved (or, in check mode, the dry-run answer
    differs from the live object). A needless apply therefore still reports changed=False.
+
+In check mode the server refuses to dry-run an object in a namespace that does not exist yet (a check-mode
+run creates nothing, so the namespace step before it does not create one either); such an object is
+reported as the create the real run makes, with a warning (namespace_missing).
 """
 
 from __future__ import absolute_import, division, print_function
@@ -18,7 +22,7 @@ __metaclass__ = type
 import copy
 import json
 
-from ansible_collections.stateful.nfs.plugins.module_utils.k8s_client import FIELD_MANAGER
+from ansible_collections.stateful.nfs.plugins.module_utils.k8s_client import FIELD_MANAGER, K8sError, object_ref
 from ansible_collections.stateful.nfs.plugins.module_utils.quantity import parse_quantity
 
 # Metadata the server writes; never part of a comparison or a diff.
@@ -169,22 +173,46 @@ def comparable(obj):
 class Outcome(object):
     """What reconciling one object did. `after` is what the server stored (or would store in check mode)."""
 
-    def __init__(self, changed, before, after, action):
+    def __init__(self, changed, before, after, action, warnings=None):
         self.changed = changed
         self.before = before
         self.after = after
         self.action = action  # "create", "update" or "none"
+        self.warnings = list(warnings or [])  # for the module's `warnings`
 
     @property
     def diff(self):
         return {"before": comparable(self.before) or {}, "after": comparable(self.after) or {}}
 
 
+def namespace_missing(error, namespace):
+    """Whether the K8sError is the server refusing an object because its namespace `namespace` does not
+    exist: a 404 whose details name that Namespace (kind "namespaces"), not a 404 of anything else."""
+    details = getattr(error, "details", None) or {}
+    return (bool(namespace) and getattr(error, "status", None) == 404
+            and details.get("kind") == "namespaces" and details.get("name") == namespace)
+
+
+def planned_in_missing_namespace(desired):
+    """The check-mode Outcome of an object whose namespace does not exist yet: the create a real run makes."""
+    meta = desired["metadata"]
+    warning = ("check mode: %s does not exist yet, so the API server could not dry-run %s; reported as the "
+               "create a real run makes in that namespace once it exists (server-side defaults and validation "
+               "not checked)" % (object_ref("Namespace", meta["namespace"]),
+                                 object_ref(desired["kind"], meta["name"], meta["namespace"])))
+    return Outcome(True, None, copy.deepcopy(desired), "create", [warning])
+
+
 def reconcile(client, desired, live, check_mode=False):
     """Bring one object to `desired` (a full manifest) given its `live` state (None if absent)."""
     if not needs_apply(desired, live, client.field_manager):
         return Outcome(False, live, live, "none")
-    after = client.apply(desired, dry_run=check_mode)
+    try:
+        after = client.apply(desired, dry_run=check_mode)
+    except K8sError as exc:
+        if check_mode and live is None and namespace_missing(exc, desired["metadata"].get("namespace")):
+            return planned_in_missing_namespace(desired)
+        raise
     if live is None:
         return Outcome(True, None, after, "create")
     if check_mode:

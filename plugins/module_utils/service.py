@@ -92,6 +92,8 @@ def result_of(outcome, diff):
     result = {"changed": outcome.changed, "action": outcome.action, "service": outcome.after or {}}
     if diff:
         result["diff"] = outcome.diff
+    if outcome.warnings:
+        result["warnings"] = outcome.warnings
     return result
 
 

@@ -480,6 +480,7 @@ def ensure_present(client, params, check_mode=False, diff=False):
         outcome = recreate(client, desired, live, check_mode, timeout)
     else:
         outcome = reconcile.reconcile(client, desired, live, check_mode)
+    warnings.extend(outcome.warnings)
     result = {"changed": outcome.changed, "action": outcome.action, "immutable_changes": changes}
     if diff:
         result["diff"] = outcome.diff

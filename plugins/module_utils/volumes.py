@@ -613,8 +613,10 @@ def present(client, spec, check_mode=False, want_diff=False, interval=1.0, clock
                            pvcs)
         if warnings:
             result["warnings"] = warnings
+    outcomes = [outcome for entry in done for outcome in entry[1:] if outcome is not None]
+    if any(outcome.warnings for outcome in outcomes):  # e.g. a claim whose namespace does not exist yet
+        result.setdefault("warnings", []).extend(w for outcome in outcomes for w in outcome.warnings)
     if want_diff:
-        outcomes = [outcome for entry in done for outcome in entry[1:] if outcome is not None]
         result["diff"] = reconcile.merge_diffs(outcomes, _diff_key)
     return result
 

@@ -5,15 +5,35 @@
 
 Each test's fake client subclasses FakeK8sClient and overrides the methods its code under test calls,
 recording each call in `calls`; a call to any other method fails the test. There is no fake API server.
+
+A fake's writes start with refuse_in_missing_namespace(body): a namespace in `missing_namespaces` is
+refused as the API server refuses it, real run or dry-run, with the K8sError K8sClient raises for it.
 """
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import json
 import socket
 
-from ansible_collections.stateful.nfs.plugins.module_utils.k8s_client import FIELD_MANAGER
+from ansible_collections.stateful.nfs.plugins.module_utils.k8s_client import (
+    FIELD_MANAGER, ApiException, K8sError, describe_api_error, status_details)
+
+
+def namespace_not_found(namespace):
+    """The Status the API server answers (HTTP 404) to a write, dry-run or not, in a namespace that does not exist."""
+    return {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
+            "message": 'namespaces "%s" not found' % namespace, "reason": "NotFound",
+            "details": {"name": namespace, "kind": "namespaces"}, "code": 404}
+
+
+def api_error(status, reason, payload, action, kind, name=None, namespace=None):
+    """The K8sError K8sClient raises for this answer (as K8sClient._checked builds it)."""
+    exc = ApiException(status=status, reason=reason)
+    exc.body = json.dumps(payload).encode()
+    return K8sError(describe_api_error(exc, kind, name, namespace, action), exc.status, exc.reason,
+                    status_details(exc))
 
 
 class FakeK8sClient(object):
@@ -21,6 +41,13 @@ class FakeK8sClient(object):
 
     def __init__(self):
         self.calls = []
+        self.missing_namespaces = set()
+
+    def refuse_in_missing_namespace(self, body, action="apply"):
+        meta = body.get("metadata") or {}
+        if meta.get("namespace") in self.missing_namespaces:
+            raise api_error(404, "Not Found", namespace_not_found(meta["namespace"]), action, body.get("kind"),
+                            meta.get("name"), meta["namespace"])
 
     def writes(self):
         """The recorded calls that change something, in order."""

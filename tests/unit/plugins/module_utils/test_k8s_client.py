@@ -18,7 +18,7 @@ except ImportError:  # pragma: no cover
     from urlparse import parse_qsl
 
 from ansible_collections.stateful.nfs.plugins.module_utils import k8s_client
-from ansible_collections.stateful.nfs.tests.unit.plugins.module_utils.fakes import closed_port
+from ansible_collections.stateful.nfs.tests.unit.plugins.module_utils.fakes import api_error, closed_port, namespace_not_found
 
 kubernetes = pytest.importorskip("kubernetes")
 
@@ -189,6 +189,19 @@ class TestRequests:
         assert "\n" not in message
         assert message.endswith("(HTTP 422 Invalid)")
         assert caught.value.status == 422
+
+    def test_an_error_keeps_the_status_details_as_the_shared_fake_raises_them(self, transport):
+        client, _sent, answers = transport
+        answers.append(FakeHTTPResponse(404, namespace_not_found("cm-new")))
+        body = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "web", "namespace": "cm-new"}}
+        with pytest.raises(k8s_client.K8sError) as caught:
+            client.apply(body, dry_run=True)
+        error = caught.value
+        assert error.details == {"name": "cm-new", "kind": "namespaces"}
+        assert str(error) == 'apply Service/cm-new/web: namespaces "cm-new" not found (HTTP 404 NotFound)'
+        fake = api_error(404, "Not Found", namespace_not_found("cm-new"), "apply", "Service", "web", "cm-new")
+        assert (str(fake), fake.status, fake.reason, fake.details) == (
+            str(error), error.status, error.reason, error.details)
 
     def test_delete_sends_uid_precondition_and_tolerates_gone_objects(self, transport):
         client, sent, answers = transport

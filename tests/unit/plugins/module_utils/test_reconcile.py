@@ -13,7 +13,10 @@ from decimal import Decimal
 import pytest
 
 from ansible_collections.stateful.nfs.plugins.module_utils import reconcile
+from ansible_collections.stateful.nfs.plugins.module_utils.k8s_client import K8sError
 from ansible_collections.stateful.nfs.plugins.module_utils.quantity import is_quantity, parse_quantity
+from ansible_collections.stateful.nfs.tests.unit.plugins.module_utils.fakes import (
+    FakeK8sClient, api_error, namespace_not_found)
 
 
 def applied_by_us(obj, fields_v1):
@@ -209,17 +212,18 @@ class TestNeedsApply:
         assert reconcile.needs_apply(desired, LIVE)
 
 
-class FakeApplyClient:
+class FakeApplyClient(FakeK8sClient):
     """Records applies; answers like the API server (resourceVersion moves only on a real change)."""
 
-    field_manager = "stateful.nfs"
-
-    def __init__(self, answer):
+    def __init__(self, answer, missing_namespaces=()):
+        super(FakeApplyClient, self).__init__()
         self.answer = answer
         self.applied = []
+        self.missing_namespaces = set(missing_namespaces)
 
     def apply(self, body, dry_run=False, force=True):
         self.applied.append((json.dumps(body, sort_keys=True), dry_run))
+        self.refuse_in_missing_namespace(body)
         return self.answer
 
 
@@ -262,6 +266,56 @@ class TestReconcile:
         outcome = reconcile.reconcile(client, desired, LIVE, check_mode=True)
         assert outcome.changed is True
         assert client.applied[0][1] is True
+
+
+SERVICE = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "web", "namespace": "cm-new"},
+           "spec": {"clusterIP": "None", "ports": [{"name": "web", "port": 80}]}}
+
+
+class TestMissingNamespace:
+    """The API server refuses every write, dry-run or not, in a namespace that does not exist (yet)."""
+
+    def test_check_mode_reports_the_create_of_the_desired_object_with_a_warning(self):
+        client = FakeApplyClient(answer=None, missing_namespaces={"cm-new"})
+        outcome = reconcile.reconcile(client, SERVICE, None, check_mode=True)
+        assert (outcome.changed, outcome.action) == (True, "create")
+        assert [dry_run for _body, dry_run in client.applied] == [True]
+        assert outcome.after == SERVICE and outcome.after is not SERVICE
+        assert outcome.diff == {"before": {}, "after": SERVICE}
+        assert len(outcome.warnings) == 1
+        assert "Namespace/cm-new does not exist yet" in outcome.warnings[0]
+        assert "Service/cm-new/web" in outcome.warnings[0]
+
+    def test_a_real_run_still_fails_with_the_servers_message(self):
+        client = FakeApplyClient(answer=None, missing_namespaces={"cm-new"})
+        assert reconcile.reconcile(client, SERVICE, None, check_mode=True).changed is True
+        with pytest.raises(K8sError, match=r'apply Service/cm-new/web: namespaces "cm-new" not found \(HTTP 404'):
+            reconcile.reconcile(client, SERVICE, None)
+
+    @pytest.mark.parametrize("payload, namespace, missing", [
+        (namespace_not_found("cm-new"), "cm-new", True),
+        (namespace_not_found("other"), "cm-new", False),  # not the object's namespace
+        ({"kind": "Status", "reason": "NotFound", "message": 'services "web" not found',
+          "details": {"name": "web", "kind": "services"}, "code": 404}, "cm-new", False),  # the object itself
+        ({"kind": "Status", "reason": "NotFound", "message": "the server could not find the requested resource",
+          "code": 404}, "cm-new", False),  # no details: a path the server does not serve
+        (namespace_not_found("cm-new"), None, False),  # a cluster-scoped object has no namespace
+    ])
+    def test_only_a_404_naming_the_objects_namespace_counts(self, payload, namespace, missing):
+        error = api_error(404, "Not Found", payload, "apply", "Service", "web", namespace)
+        assert reconcile.namespace_missing(error, namespace) is missing
+
+    def test_check_mode_passes_on_any_other_404(self):
+        class Client(FakeApplyClient):
+            def apply(self, body, dry_run=False, force=True):
+                raise api_error(404, "Not Found", {"kind": "Status", "reason": "NotFound", "code": 404,
+                                                   "message": "the server could not find the requested resource"},
+                                "apply", body["kind"], body["metadata"]["name"], body["metadata"]["namespace"])
+
+        assert reconcile.namespace_missing(api_error(404, "Not Found", namespace_not_found("cm-new"), "apply",
+                                                     "Service", "web", "cm-new"), "cm-new")
+        with pytest.raises(K8sError, match="could not find the requested resource"):
+            reconcile.reconcile(Client(answer=None), SERVICE, None, check_mode=True)
 
 
 def test_comparable_drops_server_bookkeeping_and_status():

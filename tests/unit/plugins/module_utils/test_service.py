@@ -32,6 +32,7 @@ class FakeClient(FakeK8sClient):
 
     def apply(self, body, dry_run=False, force=True):
         self.calls.append(("apply", body["kind"], body["metadata"]["name"], dry_run))
+        self.refuse_in_missing_namespace(body)
         key = (body["metadata"]["namespace"], body["metadata"]["name"])
         stored = deep_merge(self.objects.get(key) or {}, body)
         if not dry_run:
@@ -176,6 +177,19 @@ def test_check_mode_create_is_a_dry_run():
     client = FakeClient()
     result = service.ensure(client, params(), check_mode=True)
     assert result["changed"] is True
+    assert client.writes() == [("apply", "Service", "web", True)]
+    assert client.objects == {}
+
+
+def test_check_mode_create_in_a_namespace_that_does_not_exist_yet():
+    client = FakeClient()
+    client.missing_namespaces.add("demo")
+    result = service.ensure(client, params(), check_mode=True, diff=True)
+    desired = build_service(params())
+    assert (result["changed"], result["action"]) == (True, "create")
+    assert result["service"] == desired
+    assert result["diff"] == {"before": {}, "after": desired}
+    assert len(result["warnings"]) == 1 and "Namespace/demo does not exist yet" in result["warnings"][0]
     assert client.writes() == [("apply", "Service", "web", True)]
     assert client.objects == {}
 

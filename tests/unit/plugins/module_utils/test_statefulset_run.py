@@ -46,6 +46,7 @@ class FakeClient(FakeK8sClient):
 
     def apply(self, body, dry_run=False, force=True):
         self.calls.append(("apply", body["kind"], body["metadata"]["name"], dry_run))
+        self.refuse_in_missing_namespace(body)
         stored = deep_merge(self.objects.get((body["kind"], body["metadata"]["name"])) or {}, body)
         if not dry_run:
             self.version += 1
@@ -83,6 +84,20 @@ def test_create_and_check_mode_create():
     result = statefulset.ensure(client, params())
     assert result["action"] == "create"
     assert ("StatefulSet", "web") in client.objects
+
+
+def test_check_mode_create_in_a_namespace_that_does_not_exist_yet_does_not_wait():
+    client = FakeClient()
+    client.missing_namespaces.add("demo")
+    result = statefulset.ensure(client, params(wait=True), check_mode=True, diff=True)
+    desired = statefulset.build_statefulset(params(wait=True))
+    assert (result["changed"], result["action"]) == (True, "create")
+    assert result["statefulset"] == desired
+    assert result["diff"] == {"before": {}, "after": desired}
+    assert result["rollout"]["done"] is False
+    assert len(result["warnings"]) == 1 and "Namespace/demo does not exist yet" in result["warnings"][0]
+    # one read, one refused dry-run, and no rollout poll for an object that cannot exist
+    assert client.calls == [("get", "StatefulSet", "web"), ("apply", "StatefulSet", "web", True)]
 
 
 def test_scaling_is_an_update():

@@ -69,6 +69,7 @@ class FakeClient(FakeK8sClient):
 
     def apply(self, body, dry_run=False, force=True):
         self.calls.append(("apply", body["kind"], body["metadata"]["name"], dry_run))
+        self.refuse_in_missing_namespace(body)
         key = (body["kind"], body["metadata"].get("namespace"), body["metadata"]["name"])
         live = copy.deepcopy(self.store.get(key))
         after = _merge(live or {"status": {"phase": "Pending"}}, body)
@@ -384,6 +385,24 @@ def test_check_mode_creates_nothing_and_reports_create():
     assert [v["action"] for v in result["volumes"]] == ["create", "create"]
     assert sorted(result["diff"]["after"]) == ["PersistentVolume/demo-www-web-0", "PersistentVolume/demo-www-web-1"]
     assert result["diff"]["before"] == {"PersistentVolume/demo-www-web-0": {}, "PersistentVolume/demo-www-web-1": {}}
+
+
+def test_check_mode_precreated_claims_in_a_namespace_that_does_not_exist_yet():
+    spec = make_spec(replicas=2, precreate_claims=True, wait=True)
+    client = FakeClient()
+    client.missing_namespaces.add("demo")
+    clock = Clock()
+    result = volumes.present(client, spec, check_mode=True, want_diff=True, clock=clock, sleep=clock.sleep)
+    assert client.store == {}
+    assert clock.now == 0  # no wait for objects a check-mode run cannot create
+    assert [call[3] for call in client.writes()] == [True] * 4
+    assert result["changed"] is True
+    assert [(v["action"], v["claim_action"]) for v in result["volumes"]] == [("create", "create")] * 2
+    claims = [manifests.claim_name(spec, n) for n in (0, 1)]
+    assert all(result["diff"]["after"]["PersistentVolumeClaim/demo/%s" % name]["metadata"]["name"] == name
+               for name in claims)
+    assert [w.split(" does not exist yet")[0] for w in result["warnings"]] == ["check mode: Namespace/demo"] * 2
+    assert ["PersistentVolumeClaim/demo/%s" % name in w for name, w in zip(claims, result["warnings"])] == [True] * 2
 
 
 def test_size_change_updates_and_diff_shows_before_and_after():
