@@ -18,9 +18,15 @@ from ansible_collections.stateful.nfs.plugins.module_utils.k8s_client import FIE
 
 class FakeK8sClient(object):
     field_manager = FIELD_MANAGER
+    host = "https://10.0.0.1:6443"
+    origin = None  # a k8s_client.ConnectionOrigin where a test needs the messages that name it
 
     def __init__(self):
         self.calls = []
+
+    @property
+    def host_source(self):
+        return self.origin.host_source if self.origin else None
 
     def writes(self):
         """The recorded calls that change something, in order."""
@@ -51,6 +57,12 @@ class FakeK8sClient(object):
 
     def events_for(self, kind, name, namespace):
         self.unexpected("events_for", kind, name, namespace)
+
+    def server_version(self):
+        self.unexpected("server_version")
+
+    def review(self, body):
+        self.unexpected("review", body.get("kind"))
 
 
 class Clock(object):
