@@ -174,8 +174,8 @@ def may_not_ask_fix(client, exc, user):
             return "the requests were anonymous: set api_key, client_cert and client_key, or kubeconfig with a user"
         if origin.credential.startswith("no credential"):
             return "no credential was sent: %s" % origin.credential_fix
-        return "the server took the requests as anonymous although %s was sent: %s" % (origin.credential,
-                                                                                         origin.credential_fix)
+        return "the server took the requests as anonymous although %s was sent: %s" % (
+            origin.credential, origin.credential_fix)
     return ("bind the ClusterRole system:basic-user to %s (it lets every authenticated user ask what it may do)"
             % (user or "the user"))
 

@@ -423,10 +423,10 @@ class TestRejectedAndMissing:
         assert "from-kubeconfig" not in message  # the token
 
     @pytest.mark.parametrize("call", [
-        lambda client: client.apply({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "web",
-                                                                                        "namespace": "demo"}}),
-        lambda client: client.create({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "web",
-                                                                                     "namespace": "demo"}}),
+        lambda client: client.apply({"apiVersion": "v1", "kind": "Service",
+                                     "metadata": {"name": "web", "namespace": "demo"}}),
+        lambda client: client.create({"apiVersion": "v1", "kind": "Pod",
+                                      "metadata": {"name": "web", "namespace": "demo"}}),
     ])
     def test_a_missing_namespace_says_so_and_how_to_create_it(self, transport, call):
         client, _sent, answers = transport
