@@ -292,7 +292,10 @@ def describe_missing_namespace(kind, name, namespace, action):
 def _option_source(params, option, variable, environ):
     """Which setting holds an option's value: env_fallback fills the option from `variable` when a task does not
     set it, so a value equal to the variable's is taken to come from there."""
-    if params.get(option) and environ.get(variable) == params.get(option):
+    value = environ.get(variable)
+    if value and AUTH_ARG_SPEC[option]["type"] == "path":  # type path expands ~ and $VARS of the fallback too
+        value = os.path.expanduser(os.path.expandvars(value))
+    if params.get(option) and value == params.get(option):
         return "the %s environment variable" % variable
     return "the %s option" % option
 

@@ -374,6 +374,13 @@ class TestOrigin:
         origin = k8s_client.connection_origin(given, {variable: kubeconfig})
         assert origin.host_source == "context one in kubeconfig %s, named by %s" % (kubeconfig, named_by)
 
+    def test_a_path_from_the_environment_compares_expanded(self, tmp_path, monkeypatch):
+        monkeypatch.setenv("HOME", str(tmp_path))
+        (tmp_path / "config").write_text(KUBECONFIG)
+        origin = k8s_client.connection_origin(params(kubeconfig=str(tmp_path / "config")),
+                                              {"K8S_AUTH_KUBECONFIG": "~/config"})
+        assert origin.host_source.endswith("named by the K8S_AUTH_KUBECONFIG environment variable")
+
     def test_default_kubeconfig(self, tmp_path, monkeypatch):
         monkeypatch.setenv("HOME", str(tmp_path))
         (tmp_path / ".kube").mkdir()
