@@ -80,6 +80,9 @@ KINDS = {
     "StatefulSet": ("/apis/apps/v1", "statefulsets", True),
     "ControllerRevision": ("/apis/apps/v1", "controllerrevisions", True),
     "EndpointSlice": ("/apis/discovery.k8s.io/v1", "endpointslices", True),
+    # Reviews: a POST that the server answers in `status` and does not store.
+    "SelfSubjectAccessReview": ("/apis/authorization.k8s.io/v1", "selfsubjectaccessreviews", False),
+    "SelfSubjectReview": ("/apis/authentication.k8s.io/v1", "selfsubjectreviews", False),
 }
 
 PATCH_CONTENT_TYPES = {
@@ -98,6 +101,12 @@ def api_version_of(kind):
 def object_ref(kind, name, namespace=None):
     """How every message names an object: Kind/namespace/name (or Kind/name when cluster-scoped)."""
     return "/".join(part for part in (kind, namespace, name) if part)
+
+
+def _tried(action, kind, name, namespace):
+    """What a call tried, for the start of its message; a call on no kind (GET /version) is on the API itself."""
+    ref = object_ref(kind, name, namespace) if kind else "the API version"
+    return "%s %s" % (action, ref) if action else ref
 
 
 class K8sError(Exception):
@@ -191,8 +200,7 @@ def describe_api_error(exc, kind, name=None, namespace=None, action=None):
         except (ValueError, TypeError, AttributeError):
             message = body.decode("utf-8", "replace") if isinstance(body, bytes) else str(body)
     message = " ".join((message or str(exc)).split())
-    what = "%s %s" % (action, object_ref(kind, name, namespace)) if action else object_ref(kind, name, namespace)
-    return redact("%s: %s (HTTP %s %s)" % (what, message, status, reason))
+    return redact("%s: %s (HTTP %s %s)" % (_tried(action, kind, name, namespace), message, status, reason))
 
 
 def status_details(exc):
@@ -247,12 +255,143 @@ def connection_problem(exc):
     return True, what, SERVER_CHECK
 
 
-def describe_unreachable(what, check, host, proxy=None, kind=None, name=None, namespace=None, action=None):
-    """One line: what we tried, the server (and proxy) we tried it on, what happened, what to check."""
-    ref = object_ref(kind, name, namespace) if kind else "the API"
-    tried = "%s %s" % (action, ref) if action else ref
+def describe_unreachable(what, check, host, proxy=None, kind=None, name=None, namespace=None, action=None,
+                         origin=None):
+    """One line: what we tried, the server (and proxy) we tried it on and where that server was set, what
+    happened, what to check."""
     through = " through proxy %s" % proxy if proxy else ""
-    return redact("%s: cannot reach the Kubernetes API server %s%s: %s. Fix: %s" % (tried, host, through, what, check))
+    source = " (from %s)" % origin.host_source if origin else ""
+    if origin and check == SERVER_CHECK:
+        check = "check that the API server is running and that %s points at it" % origin.host_setting
+    return redact("%s: cannot reach the Kubernetes API server %s%s%s: %s. Fix: %s"
+                  % (_tried(action, kind, name, namespace), host, source, through, what, check))
+
+
+def describe_rejected(exc, host, origin, kind=None, name=None, namespace=None, action=None):
+    """One line for a 401: which credential the server rejected, where it was set, and what to check (no secret)."""
+    credential = origin.credential if origin else "the credential"
+    fix = origin.credential_fix if origin else "check the api_key, client_cert or the kubeconfig's user"
+    return redact("%s: the Kubernetes API server %s rejected %s (HTTP %s %s). Fix: %s"
+                  % (_tried(action, kind, name, namespace), host, credential, getattr(exc, "status", None),
+                     getattr(exc, "reason", None), fix))
+
+
+def _status_payload(exc):
+    """The Status object of an API error's body, or {}."""
+    try:
+        payload = json.loads(getattr(exc, "body", None) or "")
+    except (ValueError, TypeError):
+        return {}
+    return payload if isinstance(payload, dict) else {}
+
+
+def missing_namespace(exc, namespace):
+    """Whether a 404 says that `namespace` itself does not exist (not the object asked for)."""
+    details = _status_payload(exc).get("details") or {}
+    return bool(namespace) and details.get("kind") == "namespaces" and details.get("name") == namespace
+
+
+def describe_missing_namespace(kind, name, namespace, action):
+    return ("%s: namespace %s does not exist (HTTP 404 NotFound). Fix: create it first, with stateful.nfs.namespace "
+            "(name: %s) or kubectl create namespace %s" % (_tried(action, kind, name, namespace), namespace,
+                                                           namespace, namespace))
+
+
+# ---------------------------------------------------------------- where the connection settings came from
+
+def _option_source(params, option, variable, environ):
+    """Which setting holds an option's value: env_fallback fills the option from `variable` when a task does not
+    set it, so a value equal to the variable's is taken to come from there."""
+    value = environ.get(variable)
+    if value and AUTH_ARG_SPEC[option]["type"] == "path":  # type path expands ~ and $VARS of the fallback too
+        value = os.path.expanduser(os.path.expandvars(value))
+    if params.get(option) and value == params.get(option):
+        return "the %s environment variable" % variable
+    return "the %s option" % option
+
+
+def kubeconfig_file(params, environ=None):
+    """(path, the setting that named it) of the kubeconfig build_configuration reads; (None, None) when it reads
+    none because host is set without kubeconfig or context."""
+    environ = os.environ if environ is None else environ
+    if not (params.get("kubeconfig") or params.get("context") or not params.get("host")):
+        return None, None
+    if params.get("kubeconfig"):
+        return (os.path.expanduser(params["kubeconfig"]),
+                _option_source(params, "kubeconfig", "K8S_AUTH_KUBECONFIG", environ))
+    if "KUBECONFIG" in environ:
+        return os.path.expanduser(environ["KUBECONFIG"].split(os.pathsep)[0]), "the KUBECONFIG environment variable"
+    return os.path.expanduser("~/.kube/config"), "the default ~/.kube/config"
+
+
+def _kubeconfig_context(config_file, context):
+    """(context name, its user, its cluster) in a kubeconfig, as far as it can be read; None for unknown."""
+    try:
+        contexts, active = k8s_config.list_kube_config_contexts(config_file=config_file)
+    except Exception:  # pylint: disable=broad-except  # only for messages: the loader reports a bad file itself
+        return context, None, None
+    name = context or (active or {}).get("name")
+    entry = next((c for c in contexts or [] if c.get("name") == name), None) or {}
+    settings = entry.get("context") or {}
+    return name, settings.get("user"), settings.get("cluster")
+
+
+class ConnectionOrigin(object):
+    """Where a client's host and credential were set, so a failure names the setting to fix (never a secret).
+
+    host_source   where the host came from: the host option, K8S_AUTH_HOST, a kubeconfig context, in-cluster
+    host_setting  what to correct when the host is wrong
+    credential    the credential sent, and where it was set; credential_fix what to check when it is rejected
+    """
+
+    def __init__(self, host_source, host_setting, credential, credential_fix):
+        self.host_source = host_source
+        self.host_setting = host_setting
+        self.credential = credential
+        self.credential_fix = credential_fix
+
+
+def connection_origin(params, environ=None):
+    """The ConnectionOrigin of build_configuration(params): the same choice of kubeconfig, host and token."""
+    environ = os.environ if environ is None else environ
+    config_file, named_by = kubeconfig_file(params, environ)
+    from_file = bool(config_file) and os.path.exists(config_file)
+    in_cluster = not params.get("host") and not from_file
+    context = user = cluster = None
+    if from_file:
+        context, user, cluster = _kubeconfig_context(config_file, params.get("context"))
+    in_file = "kubeconfig %s, named by %s" % (config_file, named_by)
+    if params.get("host"):
+        host_source = _option_source(params, "host", "K8S_AUTH_HOST", environ)
+        host_setting = host_source
+    elif from_file:
+        host_source = "context %s in %s" % (context, in_file) if context else in_file
+        host_setting = ("the server of cluster %s in %s" % (cluster, config_file) if cluster
+                        else "the server in %s" % config_file)
+    else:
+        host_source = "the in-cluster service account (KUBERNETES_SERVICE_HOST)"
+        host_setting = "KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT"
+    credentials, fixes = [], []
+    if params.get("api_key"):
+        credentials.append("the token of %s" % _option_source(params, "api_key", "K8S_AUTH_API_KEY", environ))
+        fixes.append("check that the token is valid and has not expired (kubectl create token makes a new one)")
+    elif from_file:
+        credentials.append("user %s of context %s in %s" % (user, context, in_file) if user else "the user in %s"
+                           % in_file)
+        fixes.append("check the credentials of %s in %s (token, client certificate or exec plugin; they may "
+                     "have expired), or choose another context" % ("user %s" % user if user else "the user",
+                                                                   config_file))
+    elif in_cluster:
+        credentials.append("the in-cluster service account token")
+        fixes.append("check that the pod's service account token is mounted and valid")
+    if params.get("client_cert"):
+        credentials.append("the client certificate %s (%s)" % (
+            params["client_cert"], _option_source(params, "client_cert", "K8S_AUTH_CERT_FILE", environ)))
+        fixes.append("check that the client certificate is signed by the cluster's client CA and has not expired")
+    if not credentials:
+        credentials.append("no credential (the requests were anonymous)")
+        fixes.append("set api_key or client_cert and client_key, or kubeconfig with a user")
+    return ConnectionOrigin(host_source, host_setting, " and ".join(credentials), "; ".join(fixes))
 
 
 def build_configuration(params):
@@ -260,9 +399,8 @@ def build_configuration(params):
     configuration = k8s_api.Configuration()
     explicit_host = params.get("host")
     kubeconfig = params.get("kubeconfig")
-    if kubeconfig or params.get("context") or not explicit_host:
-        config_file = kubeconfig or os.environ.get("KUBECONFIG", "~/.kube/config").split(os.pathsep)[0]
-        config_file = os.path.expanduser(config_file)
+    config_file, _named_by = kubeconfig_file(params)
+    if config_file is not None:
         if os.path.exists(config_file):
             k8s_config.load_kube_config(
                 config_file=config_file, context=params.get("context"), client_configuration=configuration
@@ -306,9 +444,10 @@ def build_configuration(params):
 class K8sClient(object):
     """Plain-dict access to the kinds in KINDS. The only place that performs Kubernetes I/O."""
 
-    def __init__(self, api_client, field_manager=FIELD_MANAGER):
+    def __init__(self, api_client, field_manager=FIELD_MANAGER, origin=None):
         self.api_client = api_client
         self.field_manager = field_manager
+        self.origin = origin  # a ConnectionOrigin, for messages; None: they name the host only
         configuration = getattr(api_client, "configuration", None)
         self.host = getattr(configuration, "host", None)
         self.proxy = getattr(configuration, "proxy", None)
@@ -363,6 +502,11 @@ class K8sClient(object):
                 return None
             if not exc.status:  # the library's wrapper of a TLS error: nothing was answered
                 raise self.unreachable_error(exc, action, kind, name, namespace)
+            if exc.status == 401:
+                raise K8sError(redact(describe_rejected(exc, self.host, self.origin, kind, name, namespace, action),
+                                      self.secrets), exc.status, exc.reason)
+            if exc.status == 404 and method in ("POST", "PATCH") and missing_namespace(exc, namespace):
+                raise K8sError(describe_missing_namespace(kind, name, namespace, action), exc.status, exc.reason)
             error = K8sUnavailable if transient_status(exc.status) else K8sError
             raise error(redact(describe_api_error(exc, kind, name, namespace, action), self.secrets),
                         exc.status, exc.reason, status_details(exc))
@@ -372,9 +516,24 @@ class K8sClient(object):
     def unreachable_error(self, exc, action, kind, name=None, namespace=None):
         """The K8sError (K8sUnavailable when transient) for a call that got no HTTP answer."""
         transient, what, check = connection_problem(exc)
-        message = redact(describe_unreachable(what, check, self.host, self.proxy, kind, name, namespace, action),
-                         self.secrets)
+        message = redact(describe_unreachable(what, check, self.host, self.proxy, kind, name, namespace, action,
+                                              self.origin), self.secrets)
         return (K8sUnavailable if transient else K8sError)(message)
+
+    @property
+    def host_source(self):
+        return self.origin.host_source if self.origin else None
+
+    def server_version(self):
+        """The server's GET /version answer (gitVersion, major, minor, ...): the cheapest call that needs a
+        reachable server and an accepted credential."""
+        return self._checked("read", None, None, None, "GET", "/version")
+
+    def review(self, body):
+        """POST a review (SelfSubjectAccessReview, SelfSubjectReview): the answer is in its `status`, nothing is
+        stored, so no field manager or dry run applies."""
+        kind = body["kind"]
+        return self._checked("create", kind, None, None, "POST", self.path(kind), body=body)
 
     def get(self, kind, name, namespace=None):
         """The object, or None when it does not exist."""
@@ -478,7 +637,7 @@ def event_time(event):
 def client_from_params(params):
     """Build a K8sClient from the module's auth options; raises ConfigException with a fix."""
     configuration = build_configuration(params)
-    return K8sClient(k8s_api.ApiClient(configuration))
+    return K8sClient(k8s_api.ApiClient(configuration), origin=connection_origin(params))
 
 
 def connect(module):

@@ -38,6 +38,8 @@ def api_error(status, reason, payload, action, kind, name=None, namespace=None):
 
 class FakeK8sClient(object):
     field_manager = FIELD_MANAGER
+    host = "https://10.0.0.1:6443"
+    origin = None  # a k8s_client.ConnectionOrigin where a test needs the messages that name it
 
     def __init__(self):
         self.calls = []
@@ -48,6 +50,10 @@ class FakeK8sClient(object):
         if meta.get("namespace") in self.missing_namespaces:
             raise api_error(404, "Not Found", namespace_not_found(meta["namespace"]), action, body.get("kind"),
                             meta.get("name"), meta["namespace"])
+
+    @property
+    def host_source(self):
+        return self.origin.host_source if self.origin else None
 
     def writes(self):
         """The recorded calls that change something, in order."""
@@ -78,6 +84,12 @@ class FakeK8sClient(object):
 
     def events_for(self, kind, name, namespace):
         self.unexpected("events_for", kind, name, namespace)
+
+    def server_version(self):
+        self.unexpected("server_version")
+
+    def review(self, body):
+        self.unexpected("review", body.get("kind"))
 
 
 class Clock(object):

@@ -113,7 +113,7 @@ class FakeHTTPResponse:
 
     def __init__(self, status, payload):
         self.status = status
-        self.reason = {200: "OK", 201: "Created", 404: "Not Found", 422: "Unprocessable Entity",
+        self.reason = {200: "OK", 201: "Created", 401: "Unauthorized", 404: "Not Found", 422: "Unprocessable Entity",
                        429: "Too Many Requests", 500: "Internal Server Error",
                        503: "Service Unavailable"}[status]
         self.data = json.dumps(payload).encode()
@@ -230,9 +230,9 @@ class TestUnavailable:
         error = failure_of(lambda: client.get("StatefulSet", "web", "demo"))
         assert isinstance(error, k8s_client.K8sUnavailable)
         assert str(error) == (
-            "read StatefulSet/demo/web: cannot reach the Kubernetes API server https://127.0.0.1:%d: Connection "
-            "refused. Fix: check that the API server is running and that host (or the kubeconfig's server) points "
-            "at it" % port)
+            "read StatefulSet/demo/web: cannot reach the Kubernetes API server https://127.0.0.1:%d (from the host "
+            "option): Connection refused. Fix: check that the API server is running and that the host option "
+            "points at it" % port)
 
     def test_unreachable_proxy_is_named_without_its_password(self):
         api, proxy = closed_port(), closed_port()
@@ -242,7 +242,7 @@ class TestUnavailable:
         assert isinstance(error, k8s_client.K8sUnavailable)
         message = str(error)
         assert SECRET not in message
-        assert "https://127.0.0.1:%d through proxy http://127.0.0.1:%d: unable to connect through the " \
+        assert "https://127.0.0.1:%d (from the host option) through proxy http://127.0.0.1:%d: unable to connect through the " \
                "proxy: Connection refused. Fix: check that the proxy is running" % (api, proxy) in message
 
     @pytest.mark.parametrize("raised, what", [
@@ -252,7 +252,7 @@ class TestUnavailable:
             __import__("urllib3").HTTPSConnectionPool("127.0.0.1", 6443), "/api", "Read timed out. (read timeout=60)"),
          "Read timed out. (read timeout=60)"),
     ])
-    def test_reset_and_timeout(self, transport, monkeypatch, raised, what):
+    def test_reset_and_timeout(self, transport, kubeconfig, monkeypatch, raised, what):
         client, _sent, _answers = transport
 
         def request(*_args, **_kwargs):
@@ -261,8 +261,10 @@ class TestUnavailable:
         error = failure_of(lambda: client.apply({"apiVersion": "v1", "kind": "Service",
                                                  "metadata": {"name": "web", "namespace": "demo"}}))
         assert isinstance(error, k8s_client.K8sUnavailable)
-        assert str(error).startswith("apply Service/demo/web: cannot reach the Kubernetes API server "
-                                     "https://127.0.0.1:6443: %s. Fix: " % what)
+        assert str(error) == (
+            "apply Service/demo/web: cannot reach the Kubernetes API server https://127.0.0.1:6443 (from context one "
+            "in kubeconfig %s, named by the kubeconfig option): %s. Fix: check that the API server is running and "
+            "that the server of cluster one in %s points at it" % (kubeconfig, what, kubeconfig))
 
     @pytest.mark.parametrize("status", [429, 500, 503])
     def test_overloaded_or_failing_server(self, transport, status):
@@ -347,6 +349,146 @@ class TestCredentialsStayOutOfMessages:
             k8s_client.connect(Module())
         assert str(caught.value).startswith("Kubernetes connection settings: ")
         assert SECRET not in str(caught.value)
+
+
+class TestOrigin:
+    """Where the host and the credential came from, for the messages of a failed connection."""
+
+    def test_host_option_and_token_option(self, monkeypatch):
+        monkeypatch.delenv("K8S_AUTH_HOST", raising=False)
+        monkeypatch.delenv("K8S_AUTH_API_KEY", raising=False)
+        origin = k8s_client.connection_origin(params(host="https://10.0.0.1:6443", api_key="t"))
+        assert origin.host_source == "the host option"
+        assert origin.credential == "the token of the api_key option"
+
+    def test_values_equal_to_their_environment_fallback_come_from_it(self):
+        environ = {"K8S_AUTH_HOST": "https://10.0.0.1:6443", "K8S_AUTH_API_KEY": "t",
+                   "K8S_AUTH_CERT_FILE": "/c.pem"}
+        origin = k8s_client.connection_origin(params(host="https://10.0.0.1:6443", api_key="t", client_cert="/c.pem"),
+                                              environ)
+        assert origin.host_source == "the K8S_AUTH_HOST environment variable"
+        assert origin.host_setting == "the K8S_AUTH_HOST environment variable"
+        assert origin.credential == ("the token of the K8S_AUTH_API_KEY environment variable and the client "
+                                     "certificate /c.pem (the K8S_AUTH_CERT_FILE environment variable)")
+
+    def test_kubeconfig_context_and_user(self, kubeconfig):
+        origin = k8s_client.connection_origin(params(kubeconfig=kubeconfig, context="two"), {})
+        assert origin.host_source == "context two in kubeconfig %s, named by the kubeconfig option" % kubeconfig
+        assert origin.host_setting == "the server of cluster two in %s" % kubeconfig
+        assert origin.credential == "user admin of context two in kubeconfig %s, named by the kubeconfig option" \
+            % kubeconfig
+
+    @pytest.mark.parametrize("variable, named_by", [
+        ("KUBECONFIG", "the KUBECONFIG environment variable"),
+        ("K8S_AUTH_KUBECONFIG", "the K8S_AUTH_KUBECONFIG environment variable"),
+    ])
+    def test_which_setting_named_the_kubeconfig(self, kubeconfig, variable, named_by):
+        given = params(kubeconfig=kubeconfig) if variable == "K8S_AUTH_KUBECONFIG" else params()
+        origin = k8s_client.connection_origin(given, {variable: kubeconfig})
+        assert origin.host_source == "context one in kubeconfig %s, named by %s" % (kubeconfig, named_by)
+
+    def test_a_path_from_the_environment_compares_expanded(self, tmp_path, monkeypatch):
+        monkeypatch.setenv("HOME", str(tmp_path))
+        (tmp_path / "config").write_text(KUBECONFIG)
+        origin = k8s_client.connection_origin(params(kubeconfig=str(tmp_path / "config")),
+                                              {"K8S_AUTH_KUBECONFIG": "~/config"})
+        assert origin.host_source.endswith("named by the K8S_AUTH_KUBECONFIG environment variable")
+
+    def test_default_kubeconfig(self, tmp_path, monkeypatch):
+        monkeypatch.setenv("HOME", str(tmp_path))
+        (tmp_path / ".kube").mkdir()
+        (tmp_path / ".kube" / "config").write_text(KUBECONFIG)
+        origin = k8s_client.connection_origin(params(), {})
+        assert origin.host_source.startswith("context one in kubeconfig ")
+        assert origin.host_source.endswith("/.kube/config, named by the default ~/.kube/config")
+
+    def test_in_cluster(self, tmp_path):
+        origin = k8s_client.connection_origin(params(), {"KUBECONFIG": str(tmp_path / "none")})
+        assert origin.host_source == "the in-cluster service account (KUBERNETES_SERVICE_HOST)"
+        assert origin.credential == "the in-cluster service account token"
+
+    def test_no_credential_at_all(self, monkeypatch):
+        monkeypatch.delenv("K8S_AUTH_HOST", raising=False)
+        origin = k8s_client.connection_origin(params(host="https://10.0.0.1:6443"), {})
+        assert origin.credential == "no credential (the requests were anonymous)"
+
+    def test_an_unreadable_kubeconfig_still_names_the_file(self, tmp_path):
+        path = tmp_path / "broken"
+        path.write_text(":- not yaml")
+        origin = k8s_client.connection_origin(params(kubeconfig=str(path)), {})
+        assert origin.host_source == "kubeconfig %s, named by the kubeconfig option" % path
+
+
+class TestRejectedAndMissing:
+    def test_a_rejected_token_is_named_without_the_token(self, kubeconfig, monkeypatch):
+        monkeypatch.delenv("K8S_AUTH_API_KEY", raising=False)
+        client = k8s_client.client_from_params(params(kubeconfig=kubeconfig, api_key=SECRET))
+        monkeypatch.setattr(client.api_client.rest_client.pool_manager, "request", lambda *_a, **_k: FakeHTTPResponse(
+            401, {"kind": "Status", "reason": "Unauthorized", "message": "Unauthorized"}))
+        error = failure_of(lambda: client.get("Pod", "web-0", "demo"))
+        assert not isinstance(error, k8s_client.K8sUnavailable) and error.status == 401
+        assert str(error) == (
+            "read Pod/demo/web-0: the Kubernetes API server https://127.0.0.1:6443 rejected the token of the api_key "
+            "option (HTTP 401 Unauthorized). Fix: check that the token is valid and has not expired (kubectl create "
+            "token makes a new one)")
+        assert SECRET not in str(error)
+
+    def test_a_rejected_kubeconfig_user_is_named(self, transport, kubeconfig):
+        client, _sent, answers = transport
+        answers.append(FakeHTTPResponse(401, {"kind": "Status", "reason": "Unauthorized", "message": "Unauthorized"}))
+        message = str(failure_of(client.server_version))
+        assert message.startswith("read the API version: the Kubernetes API server https://127.0.0.1:6443 rejected "
+                                  "user admin of context one in kubeconfig %s" % kubeconfig)
+        assert "Fix: check the credentials of user admin in %s" % kubeconfig in message
+        assert "from-kubeconfig" not in message  # the token
+
+    @pytest.mark.parametrize("call", [
+        lambda client: client.apply({"apiVersion": "v1", "kind": "Service",
+                                     "metadata": {"name": "web", "namespace": "demo"}}),
+        lambda client: client.create({"apiVersion": "v1", "kind": "Pod",
+                                      "metadata": {"name": "web", "namespace": "demo"}}),
+    ])
+    def test_a_missing_namespace_says_so_and_how_to_create_it(self, transport, call):
+        client, _sent, answers = transport
+        answers.append(FakeHTTPResponse(404, {"kind": "Status", "reason": "NotFound", "code": 404,
+                                              "message": "namespaces \"demo\" not found",
+                                              "details": {"name": "demo", "kind": "namespaces"}}))
+        message = str(failure_of(lambda: call(client)))
+        assert message.endswith(": namespace demo does not exist (HTTP 404 NotFound). Fix: create it first, with "
+                                "stateful.nfs.namespace (name: demo) or kubectl create namespace demo")
+
+    def test_another_404_on_a_write_is_the_server_s_message(self, transport):
+        client, _sent, answers = transport
+        answers.append(FakeHTTPResponse(404, {"kind": "Status", "reason": "NotFound",
+                                              "message": "statefulsets.apps \"web\" not found",
+                                              "details": {"name": "web", "group": "apps", "kind": "statefulsets"}}))
+        message = str(failure_of(lambda: client.patch("StatefulSet", "web", "demo", {"spec": {"replicas": 0}})))
+        assert message == "patch StatefulSet/demo/web: statefulsets.apps \"web\" not found (HTTP 404 NotFound)"
+
+
+class TestReads:
+    def test_server_version(self, transport):
+        client, sent, answers = transport
+        answers.append(FakeHTTPResponse(200, {"major": "1", "minor": "36", "gitVersion": "v1.36.3"}))
+        assert client.server_version()["gitVersion"] == "v1.36.3"
+        assert (sent[0]["method"], sent[0]["url"]) == ("GET", "https://127.0.0.1:6443/version")
+
+    def test_review_posts_without_field_manager(self, transport):
+        client, sent, answers = transport
+        answers.append(FakeHTTPResponse(201, {"status": {"allowed": True}}))
+        body = {"apiVersion": "authorization.k8s.io/v1", "kind": "SelfSubjectAccessReview",
+                "spec": {"resourceAttributes": {"verb": "list", "resource": "pods", "namespace": "demo"}}}
+        assert client.review(body) == {"status": {"allowed": True}}
+        assert sent[0]["method"] == "POST"
+        assert sent[0]["url"] == "https://127.0.0.1:6443/apis/authorization.k8s.io/v1/selfsubjectaccessreviews"
+        assert sent[0]["query"] == []
+        assert json.loads(sent[0]["body"]) == body
+
+    def test_unreachable_version_names_the_api(self):
+        port = closed_port()
+        client = k8s_client.client_from_params(params(host="https://127.0.0.1:%d" % port, api_key="t"))
+        assert str(failure_of(client.server_version)).startswith(
+            "read the API version: cannot reach the Kubernetes API server https://127.0.0.1:%d (from " % port)
 
 
 def test_object_ref():

@@ -57,8 +57,8 @@ def test_proxy_password_is_in_no_output_log_or_error(monkeypatch, capsys, tmp_pa
     printed, result, logged = run_for_real(monkeypatch, capsys, args)
     assert result["failed"] is True
     assert result["msg"] == (
-        "read Service/demo/web: cannot reach the Kubernetes API server https://127.0.0.1:%d through proxy "
-        "http://127.0.0.1:%d: unable to connect through the proxy: Connection refused. Fix: check that the "
+        "read Service/demo/web: cannot reach the Kubernetes API server https://127.0.0.1:%d (from the host "
+        "option) through proxy http://127.0.0.1:%d: unable to connect through the proxy: Connection refused. Fix: check that the "
         "proxy is running and that proxy points at it" % (api, proxy_port))
     assert result["invocation"]["module_args"]["proxy"] == "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER"
     assert SECRET not in printed
