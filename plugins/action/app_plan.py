@@ -30,6 +30,7 @@ ARGUMENT_SPEC = {
     "teardown": {"type": "bool", "default": False},
     "workflow": {"type": "str", "default": "site", "choices": ["site", "teardown", "verify"]},
     "check_hosts": {"type": "bool", "default": True},
+    "proof": {"type": "bool", "default": True},
 }
 
 
@@ -55,7 +56,7 @@ class ActionModule(ActionBase):
         if args["check_hosts"]:
             hosts = set(task_vars.get("groups", {}).get("all", [])) | {"localhost"}
         planned = app_model.plan(args["apps"], entry_spec(), hosts=hosts, teardown=args["teardown"],
-                                 workflow=args["workflow"])
+                                 workflow=args["workflow"], proof=args["proof"])
         here = [task_vars.get("inventory_hostname"), task_vars.get("inventory_hostname_short")]
         result.update(planned)
         result["changed"] = False

@@ -380,37 +380,55 @@ def _cluster_objects(apps):
     return cluster
 
 
-# What each workflow asks of the API: (verb, resource, group, namespaced).
-ACCESS = {
-    "site": [("create", "namespaces", "", False), ("list", "persistentvolumes", "", False),
-             ("create", "persistentvolumes", "", False), ("patch", "persistentvolumes", "", False),
-             ("get", "services", "", True), ("create", "services", "", True), ("patch", "services", "", True),
-             ("get", "statefulsets", "apps", True), ("create", "statefulsets", "apps", True),
-             ("patch", "statefulsets", "apps", True), ("list", "persistentvolumeclaims", "", True),
-             ("list", "pods", "", True), ("delete", "pods", "", True), ("create", "pods/exec", "", True)],
-    "teardown": [("list", "persistentvolumes", "", False), ("delete", "persistentvolumes", "", False),
-                 ("delete", "services", "", True), ("delete", "statefulsets", "apps", True),
-                 ("list", "persistentvolumeclaims", "", True), ("delete", "persistentvolumeclaims", "", True),
-                 ("list", "pods", "", True)],
-    "verify": [("get", "statefulsets", "apps", True), ("list", "pods", "", True), ("delete", "pods", "", True),
-               ("create", "pods/exec", "", True), ("list", "persistentvolumeclaims", "", True)],
-}
+# What each workflow asks of the API: (verb, resource, group, namespaced). Server-side apply of an object that does
+# not exist needs create as well as patch.
+WORKLOAD_ACCESS = [
+    ("get", "namespaces", "", False), ("create", "namespaces", "", False), ("patch", "namespaces", "", False),
+    ("list", "persistentvolumes", "", False), ("create", "persistentvolumes", "", False),
+    ("patch", "persistentvolumes", "", False),
+    ("get", "services", "", True), ("create", "services", "", True), ("patch", "services", "", True),
+    ("get", "statefulsets", "apps", True), ("create", "statefulsets", "apps", True),
+    ("patch", "statefulsets", "apps", True), ("get", "persistentvolumeclaims", "", True),
+    ("list", "pods", "", True), ("list", "events", "", True)]
+# stateful.nfs.verify_persistence: the disruptions delete pods and scale the StatefulSet, the markers use exec.
+PROOF_ACCESS = [("get", "statefulsets", "apps", True), ("patch", "statefulsets", "apps", True),
+                ("list", "pods", "", True), ("delete", "pods", "", True), ("create", "pods/exec", "", True),
+                ("list", "persistentvolumeclaims", "", True), ("get", "persistentvolumes", "", False)]
+TEARDOWN_ACCESS = [
+    ("list", "persistentvolumes", "", False), ("delete", "persistentvolumes", "", False),
+    ("get", "services", "", True), ("delete", "services", "", True), ("get", "statefulsets", "apps", True),
+    ("delete", "statefulsets", "apps", True), ("list", "persistentvolumeclaims", "", True),
+    ("delete", "persistentvolumeclaims", "", True), ("list", "pods", "", True)]
 
 
-def access_of(apps, workflow):
-    namespaces = sorted(set(app["namespace"] for app in apps))
+def access_of(apps, workflow, proof=True):
+    """[{verb, resource, subresource, group, namespace}] the workflow needs for these apps, each asked once."""
+    if workflow == "teardown":
+        wanted = [(item, apps) for item in TEARDOWN_ACCESS]
+    else:
+        present = [app for app in apps if app["state"] == "present"]
+        proven = [app for app in present if app["verify"]["enabled"]] if proof else []
+        wanted = [(item, present) for item in (WORKLOAD_ACCESS if workflow == "site" else [])]
+        wanted += [(item, proven) for item in PROOF_ACCESS]
     access = []
-    for verb, resource, group, namespaced in ACCESS[workflow]:
-        for ns in (namespaces if namespaced else [""]):
-            resource_name, _sep, subresource = resource.partition("/")
-            access.append({"verb": verb, "resource": resource_name, "subresource": subresource, "group": group,
-                           "namespace": ns})
+    for (verb, resource, group, namespaced), scope in wanted:
+        if not scope:
+            continue
+        resource_name, _sep, subresource = resource.partition("/")
+        for ns in (sorted(set(app["namespace"] for app in scope)) if namespaced else [None]):
+            item = {"verb": verb, "resource": resource_name, "group": group}
+            if subresource:
+                item["subresource"] = subresource
+            if ns:
+                item["namespace"] = ns
+            if item not in access:
+                access.append(item)
     return access
 
 
-def plan(entries, entry_spec, hosts=None, teardown=False, workflow="site"):
+def plan(entries, entry_spec, hosts=None, teardown=False, workflow="site", proof=True):
     """The whole description -> {problems, apps, nfs, cluster, access}. `hosts`: the inventory's hosts (None: not
-    checked); teardown: every app treated as state=absent."""
+    checked); teardown: every app treated as state=absent; proof: the run includes the proof (access for it)."""
     if not isinstance(entries, list) or not all(isinstance(entry, dict) for entry in entries or []):
         return {"problems": ["stateful_apps=%r: must be a list of app entries (mappings with name, namespace, image, "
                              "mount_path, claim, storage). Fix: define it in the inventory, see "
@@ -443,4 +461,4 @@ def plan(entries, entry_spec, hosts=None, teardown=False, workflow="site"):
     for app in apps:
         nfs.setdefault(app["storage"]["nfs"]["host"], []).append(_nfs_item(app))
     return {"problems": [], "apps": apps, "nfs": nfs, "cluster": _cluster_objects(apps),
-            "access": access_of(apps, "teardown" if teardown else workflow)}
+            "access": access_of(apps, "teardown" if teardown else workflow, proof)}

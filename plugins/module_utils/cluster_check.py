@@ -15,9 +15,9 @@ __metaclass__ = type
 
 import re
 
-from ansible_collections.stateful.nfs.plugins.module_utils.errors import Failure, SpecError, collect
+from ansible_collections.stateful.nfs.plugins.module_utils import validate as rules
+from ansible_collections.stateful.nfs.plugins.module_utils.errors import Failure, SpecError, collect, raise_all
 from ansible_collections.stateful.nfs.plugins.module_utils.k8s_client import KINDS, K8sError
-from ansible_collections.stateful.nfs.plugins.module_utils.service import check_dns1123
 
 # plural -> (API group, namespaced) of the kinds the collection manages, to catch a wrong group or scope early;
 # events are served by two groups (core and events.k8s.io), so either is fine.
@@ -60,7 +60,7 @@ def _check_item(index, item):
     if known and namespace and not known[1]:
         raise SpecError(here + ".namespace", namespace, "%s are cluster-scoped" % resource, "leave namespace out")
     if namespace:
-        check_dns1123(here + ".namespace", namespace)
+        raise_all(rules.dns1123_label(here + ".namespace", namespace, "namespace", "demo"))
 
 
 def problems(params):

@@ -276,19 +276,20 @@ def describe_rejected(exc, host, origin, kind=None, name=None, namespace=None, a
                      getattr(exc, "reason", None), fix))
 
 
-def _status_payload(exc):
-    """The Status object of an API error's body, or {}."""
-    try:
-        payload = json.loads(getattr(exc, "body", None) or "")
-    except (ValueError, TypeError):
-        return {}
-    return payload if isinstance(payload, dict) else {}
-
-
 def missing_namespace(exc, namespace):
     """Whether a 404 says that `namespace` itself does not exist (not the object asked for)."""
-    details = _status_payload(exc).get("details") or {}
+    details = status_details(exc)
     return bool(namespace) and details.get("kind") == "namespaces" and details.get("name") == namespace
+
+
+def api_error_of(exc, kind, name, namespace, action, write, secrets=()):
+    """The K8sError for an answer of the server: a write into a missing namespace says how to create it."""
+    if exc.status == 404 and write and missing_namespace(exc, namespace):
+        return K8sError(describe_missing_namespace(kind, name, namespace, action), exc.status, exc.reason,
+                        status_details(exc))
+    error = K8sUnavailable if transient_status(exc.status) else K8sError
+    return error(redact(describe_api_error(exc, kind, name, namespace, action), secrets), exc.status, exc.reason,
+                 status_details(exc))
 
 
 def describe_missing_namespace(kind, name, namespace, action):
@@ -505,11 +506,7 @@ class K8sClient(object):
             if exc.status == 401:
                 raise K8sError(redact(describe_rejected(exc, self.host, self.origin, kind, name, namespace, action),
                                       self.secrets), exc.status, exc.reason)
-            if exc.status == 404 and method in ("POST", "PATCH") and missing_namespace(exc, namespace):
-                raise K8sError(describe_missing_namespace(kind, name, namespace, action), exc.status, exc.reason)
-            error = K8sUnavailable if transient_status(exc.status) else K8sError
-            raise error(redact(describe_api_error(exc, kind, name, namespace, action), self.secrets),
-                        exc.status, exc.reason, status_details(exc))
+            raise api_error_of(exc, kind, name, namespace, action, method in ("POST", "PATCH"), self.secrets)
         except (Urllib3Error, OSError) as exc:
             raise self.unreachable_error(exc, action, kind, name, namespace)
 

@@ -49,6 +49,10 @@ options:
     type: str
     choices: [site, teardown, verify]
     default: site
+  proof:
+    description: The run includes the proof (stateful.nfs.verify), so RV(access) lists what the proof needs too.
+    type: bool
+    default: true
   check_hosts:
     description: Require C(storage.nfs.host) of each entry to be a host of the inventory (or C(localhost)).
     type: bool

@@ -17,8 +17,7 @@ __metaclass__ = type
 import json
 import socket
 
-from ansible_collections.stateful.nfs.plugins.module_utils.k8s_client import (
-    FIELD_MANAGER, ApiException, K8sError, describe_api_error, status_details)
+from ansible_collections.stateful.nfs.plugins.module_utils.k8s_client import FIELD_MANAGER, ApiException, api_error_of
 
 
 def namespace_not_found(namespace):
@@ -28,12 +27,11 @@ def namespace_not_found(namespace):
             "details": {"name": namespace, "kind": "namespaces"}, "code": 404}
 
 
-def api_error(status, reason, payload, action, kind, name=None, namespace=None):
-    """The K8sError K8sClient raises for this answer (as K8sClient._checked builds it)."""
+def api_error(status, reason, payload, action, kind, name=None, namespace=None, write=True):
+    """The K8sError K8sClient raises for this answer to a write (or a read, write=False)."""
     exc = ApiException(status=status, reason=reason)
     exc.body = json.dumps(payload).encode()
-    return K8sError(describe_api_error(exc, kind, name, namespace, action), exc.status, exc.reason,
-                    status_details(exc))
+    return api_error_of(exc, kind, name, namespace, action, write)
 
 
 class FakeK8sClient(object):

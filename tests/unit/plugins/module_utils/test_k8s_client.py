@@ -198,7 +198,8 @@ class TestRequests:
             client.apply(body, dry_run=True)
         error = caught.value
         assert error.details == {"name": "cm-new", "kind": "namespaces"}
-        assert str(error) == 'apply Service/cm-new/web: namespaces "cm-new" not found (HTTP 404 NotFound)'
+        assert str(error).startswith("apply Service/cm-new/web: namespace cm-new does not exist (HTTP 404 NotFound). "
+                                     "Fix: create it first")
         fake = api_error(404, "Not Found", namespace_not_found("cm-new"), "apply", "Service", "web", "cm-new")
         assert (str(fake), fake.status, fake.reason, fake.details) == (
             str(error), error.status, error.reason, error.details)

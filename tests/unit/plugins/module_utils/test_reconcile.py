@@ -286,10 +286,11 @@ class TestMissingNamespace:
         assert "Namespace/cm-new does not exist yet" in outcome.warnings[0]
         assert "Service/cm-new/web" in outcome.warnings[0]
 
-    def test_a_real_run_still_fails_with_the_servers_message(self):
+    def test_a_real_run_still_fails_naming_the_missing_namespace_and_the_fix(self):
         client = FakeApplyClient(answer=None, missing_namespaces={"cm-new"})
         assert reconcile.reconcile(client, SERVICE, None, check_mode=True).changed is True
-        with pytest.raises(K8sError, match=r'apply Service/cm-new/web: namespaces "cm-new" not found \(HTTP 404'):
+        with pytest.raises(K8sError, match=r"apply Service/cm-new/web: namespace cm-new does not exist \(HTTP 404.*"
+                                           r"Fix: create it first"):
             reconcile.reconcile(client, SERVICE, None)
 
     @pytest.mark.parametrize("payload, namespace, missing", [
