@@ -154,7 +154,8 @@ def check_mapping(field, mapping, options):
             result[key] = None
             continue
         checked, found = check_types(where, value, options[key])
-        if not found:
+        # A mapping or list keeps its good parts, so the rules still see them; a bad scalar is left out.
+        if not found or (options[key].get("type") in ("dict", "list") and isinstance(checked, (dict, list))):
             result[key] = checked
         problems += found
     for key, option in sorted(options.items()):
@@ -444,7 +445,9 @@ def plan(entries, entry_spec, hosts=None, teardown=False, workflow="site", proof
         # lists every bad field. A rule that trips over a missing field adds nothing: its field is reported.
         bad = tuple(problem.field for problem in found)
         try:
-            found += [problem for problem in semantic_problems(app, hosts) if not bad or not problem.field.startswith(bad)]
+            found += [problem for problem in semantic_problems(app, hosts)
+                      if not bad or not (problem.field.startswith(bad) or
+                                         any(field.startswith(problem.field + "[") for field in bad))]
         except (TypeError, KeyError, AttributeError, ValueError):
             if not found:
                 raise

@@ -211,5 +211,5 @@ def path_pattern(field, pattern):
 def whole_number(field, value, minimum=0, example=1):
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
         return _problem(field, value, "must be a whole number of at least %d" % minimum,
-                        "write it without quotes, for example %s: %s" % (field.rpartition(".")[2], example))
+                        "use a number of at least %d, for example %s: %s" % (minimum, field.rpartition(".")[2], example))
     return []
