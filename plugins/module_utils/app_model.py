@@ -179,9 +179,21 @@ def _merge_defaults(defaults, given):
     return merged
 
 
-def normalize(entry):
+def _fill_unset(mapping, options):
+    """Every field of the spec present (None when unset), so the roles read each one without a default."""
+    for key, option in options.items():
+        if key not in mapping:
+            mapping[key] = None
+        elif option.get("options") and option.get("type") == "dict" and isinstance(mapping[key], dict):
+            _fill_unset(mapping[key], option["options"])
+    return mapping
+
+
+def normalize(entry, entry_spec=None):
     """The entry with every default and derived name filled in (it is assumed to have passed check_mapping)."""
     app = _merge_defaults(DEFAULTS, entry)
+    if entry_spec:
+        _fill_unset(app, entry_spec)
     app["service_name_given"] = bool(app.get("service_name"))
     app["service_name"] = app.get("service_name") or app["name"]
     nfs = app["storage"]["nfs"]
@@ -189,6 +201,7 @@ def normalize(entry):
     nfs["clients"] = list(nfs.get("clients") or [])
     app["labels"] = dict(app.get("labels") or {})
     app["selector"] = naming.app_selector(app["name"])
+    app["ports"] = [app["port"]] if app.get("port") else []
     app["ordinals"] = naming.ordinals(app["replicas"]) if isinstance(app["replicas"], int) and app["replicas"] > 0 \
         else []
     if all(isinstance(app.get(key), str) for key in ("namespace", "name", "claim")):
@@ -218,7 +231,7 @@ def statefulset_params(app):
         "name": app["name"], "namespace": app["namespace"], "service_name": app["service_name"],
         "replicas": app["replicas"], "selector": app["selector"], "labels": app["labels"], "image": app.get("image"),
         "command": app.get("command"), "args": app.get("args"), "env": app.get("env"),
-        "ports": [app["port"]] if app.get("port") else [], "mount_path": app.get("mount_path"),
+        "ports": app["ports"], "mount_path": app.get("mount_path"),
         "claim_template": {"name": app["claim"], "size": storage["size"], "access_modes": storage["access_modes"],
                            "storage_class": ""},
         "readiness_probe": app.get("readiness_probe"), "fs_group": app.get("fs_group"),
@@ -231,7 +244,7 @@ def statefulset_params(app):
 def service_params(app):
     """The stateful.nfs.headless_service options of an app, as the app role calls the module."""
     return {"name": app["service_name"], "namespace": app["namespace"], "selector": app["selector"],
-            "ports": [app["port"]] if app.get("port") else [], "labels": app["labels"], "state": "present"}
+            "ports": app["ports"], "labels": app["labels"], "state": "present"}
 
 
 def exports_of(app):
@@ -354,7 +367,9 @@ def _nfs_item(app):
     return {
         "name": app["name"], "namespace": app["namespace"], "state": app["state"],
         "export_name": nfs["export_name"], "server": nfs["server"],
-        "exports": exports_of(app),
+        # What stateful.nfs.export takes (one item per replica's directory, ordinal by ordinal).
+        "exports": [{"path": export["path"]} for export in exports_of(app)],
+        "ordinals": list(app["ordinals"]),
         "clients": [{"host": host, "options": list(nfs.get("options") or [])} for host in nfs["clients"]],
         "owner": None if nfs.get("owner") is None else str(nfs["owner"]),
         "group": None if nfs.get("group") is None else str(nfs["group"]),
@@ -438,7 +453,7 @@ def plan(entries, entry_spec, hosts=None, teardown=False, workflow="site", proof
     problems, apps, seen = [], [], {}
     for index, entry in enumerate(entries):
         typed, found = check_mapping("", entry, entry_spec)
-        app = normalize(typed)
+        app = normalize(typed, entry_spec)
         if teardown:
             app["state"] = "absent"
         # Values of the wrong type were reported and left out; the rules still run on the rest, so one run

@@ -88,7 +88,7 @@ apps:
 nfs:
   description:
     - Per inventory host (C(storage.nfs.host)), one item per app it serves, with C(name), C(namespace), C(state),
-      C(export_name), C(server), C(exports) (C(ordinal) and C(path) of each replica's directory), C(clients),
+      C(export_name), C(server), C(exports) (the C(path) of each replica's directory, in the order of C(ordinals)), C(clients),
       C(owner), C(group), C(mode).
   returned: always
   type: dict
