@@ -16,6 +16,7 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
+count() { grep -c "$1" <<<"$2" || true; }
 
 helper cleanup
 mapfile -t cases < <(helper write "$work")
@@ -31,10 +32,13 @@ for id in "${cases[@]}"; do
   problems=()
   (( rc != 0 )) || problems+=("the run succeeded")
   changed=$(diff "$work/$id.before" "$work/$id.after" | grep -E '^[<>] ' | sed 's/^</gone:/; s/^>/new:/' || true)
-  [[ -z "$changed" ]] || problems+=("changed $(wc -l <<<"$changed") objects: $(head -n 6 <<<"$changed" | paste -sd ';' -)")
+  for plane in cluster nfs; do
+    lines=$(grep -E "^(new|gone): $plane " <<<"$changed" || true)
+    [[ -z "$lines" ]] || problems+=("the $plane plane changed ($(count '^new' "$lines") new, $(count '^gone' "$lines") gone): $(head -n 4 <<<"$lines" | sed "s/ $plane / /" | paste -sd ';' -)")
+  done
   while IFS= read -r missing; do problems+=("$missing"); done < <(helper check "$work/$id.expect.json" "$work/$id.out")
   # only now (the counts are taken) remove what the run left
-  [[ -z "$changed" ]] || helper cleanup >/dev/null
+  [[ -z "$changed" ]] || helper cleanup >/dev/null || problems+=("the cleanup after the run failed")
   if (( ${#problems[@]} )); then
     failed+=("$id")
     echo "FAIL $id (rc $rc, ${took}s):"
