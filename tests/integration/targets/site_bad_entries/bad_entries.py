@@ -128,7 +128,7 @@ def snapshot(settings):
         for item in kube.resources.get(api_version=api_version, kind=kind).get().to_dict()["items"]:
             meta = item["metadata"]
             lines.append("cluster %s %s/%s" % (kind, meta.get("namespace") or "", meta["name"]))
-    nfs_root, ganesha_dir, _ = nfs_dirs(settings)
+    nfs_root, ganesha_dir = nfs_dirs(settings)[:2]
     for top in (nfs_root, ganesha_dir):
         for parent, dirs, files in os.walk(top):
             # ganesha's own client records come and go with the NFS clients of the cluster
@@ -136,8 +136,8 @@ def snapshot(settings):
             for name in [""] + dirs + sorted(files):
                 path = os.path.join(parent, name) if name else parent
                 info = os.lstat(path)
-                line = "nfs %s %s %o %d:%d" % (path, "d" if name in dirs or not name else "f",
-                                              info.st_mode & 0o7777, info.st_uid, info.st_gid)
+                kind = "d" if name in dirs or not name else "f"
+                line = "nfs %s %s %o %d:%d" % (path, kind, info.st_mode & 0o7777, info.st_uid, info.st_gid)
                 if top == ganesha_dir and name in files:
                     with open(path, "rb") as stream:
                         line += " sha256:" + hashlib.sha256(stream.read()).hexdigest()
