@@ -188,8 +188,8 @@ def server_address(field, value):
 
 def path_pattern(field, pattern):
     """The placeholders of a path pattern: known ones only, {ordinal} required, format specs allowed."""
-    fix = "use placeholders from {%s}, e.g. the default %s" % (", ".join(naming.PATH_PLACEHOLDERS),
-                                                                naming.DEFAULT_PATH_PATTERN)
+    fix = "use placeholders from {%s}, e.g. the default %s" % (
+        ", ".join(naming.PATH_PLACEHOLDERS), naming.DEFAULT_PATH_PATTERN)
     try:
         fields = naming.pattern_fields(pattern)
     except (ValueError, AttributeError) as exc:

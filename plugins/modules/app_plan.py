@@ -16,9 +16,9 @@ description:
   - Takes the whole O(apps) list (the C(stateful_apps) of the playbooks), applies the defaults, checks every
     entry against the stateful.nfs.app role's argument spec and against the rules of every module the
     workflow runs for it, and returns the normalized apps and the plan of both planes.
-  - Fails listing every problem of every entry at once, one line each, naming the entry, the field as
+  - "Fails listing every problem of every entry at once, one line each, naming the entry, the field as
     written in the entry, the value and the fix, for example
-    C(stateful_apps[1] demo/web: storage.size='1Gx': is not a Kubernetes quantity. Fix: use a Kubernetes quantity such as 1Gi or 500Mi).
+    C(stateful_apps[1] demo/web: storage.size='1Gx': is not a Kubernetes quantity. Fix: use a Kubernetes quantity such as 1Gi or 500Mi)."
   - Runs on the controller and touches nothing; the playbooks run it in their first play, and each role runs it
     again for the part it applies, so a role used alone refuses bad input the same way.
 author:
