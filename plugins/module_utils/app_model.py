@@ -22,7 +22,7 @@ import copy
 import difflib
 import re
 
-from ansible_collections.stateful.nfs.plugins.module_utils import naming, namespace, service, statefulset, volumes
+from ansible_collections.stateful.nfs.plugins.module_utils import headless_service, namespace, naming, statefulset, volumes
 from ansible_collections.stateful.nfs.plugins.module_utils import validate as rules
 from ansible_collections.stateful.nfs.plugins.module_utils.errors import SpecError, gather
 from ansible_collections.stateful.nfs.plugins.module_utils.exports import validation as export_rules
@@ -343,7 +343,7 @@ def semantic_problems(app, hosts):
         sts_fields = STATEFULSET_FIELDS if given else dict(STATEFULSET_FIELDS, service_name="name")
         found += renamed(gather(statefulset.checks(statefulset_params(app))), sts_fields)
         service_fields = SERVICE_FIELDS if given else dict(SERVICE_FIELDS, name="name")
-        found += renamed(gather(service.checks(service_params(app))), service_fields)
+        found += renamed(gather(headless_service.checks(service_params(app))), service_fields)
         found += renamed(gather(namespace.checks({"name": app["namespace"]})), NAMESPACE_FIELDS)
         found += _export_problems(app)
         found += _verify_problems(app)

@@ -17,7 +17,7 @@ import re
 
 from ansible_collections.stateful.nfs.plugins.module_utils import validate as rules
 from ansible_collections.stateful.nfs.plugins.module_utils.errors import Failure, SpecError, collect, raise_all
-from ansible_collections.stateful.nfs.plugins.module_utils.k8s_client import KINDS, K8sError
+from ansible_collections.stateful.nfs.plugins.module_utils.k8s.client import KINDS, K8sError
 
 # plural -> (API group, namespaced) of the kinds the collection manages, to catch a wrong group or scope early;
 # events are served by two groups (core and events.k8s.io), so either is fine.

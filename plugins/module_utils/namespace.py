@@ -15,10 +15,10 @@ __metaclass__ = type
 
 import time
 
-from ansible_collections.stateful.nfs.plugins.module_utils import reconcile, waiters
+from ansible_collections.stateful.nfs.plugins.module_utils.k8s import reconcile, waiter
 from ansible_collections.stateful.nfs.plugins.module_utils import validate as rules
 from ansible_collections.stateful.nfs.plugins.module_utils.errors import Failure, SpecError, collect, raise_all
-from ansible_collections.stateful.nfs.plugins.module_utils.k8s_client import object_ref
+from ansible_collections.stateful.nfs.plugins.module_utils.k8s.client import object_ref
 from ansible_collections.stateful.nfs.plugins.module_utils.manifests.namespace import build_namespace
 
 KIND = "Namespace"
@@ -85,8 +85,8 @@ def summary(obj):
 def wait_out_deletion(client, live, timeout, clock=time.monotonic, sleep=time.sleep, interval=1.0):
     """Wait until a Terminating namespace is gone (its content is being deleted by the namespace controller)."""
     name = live["metadata"]["name"]
-    waiters.wait_until_gone(client, KIND, name, uid=live["metadata"].get("uid"), timeout=timeout,
-                            interval=interval, clock=clock, sleep=sleep)
+    waiter.wait_until_gone(client, KIND, name, uid=live["metadata"].get("uid"), timeout=timeout,
+                           interval=interval, clock=clock, sleep=sleep)
 
 
 def ensure(client, params, check_mode=False, diff=False, clock=time.monotonic, sleep=time.sleep, interval=1.0):

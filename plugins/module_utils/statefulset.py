@@ -15,10 +15,10 @@ import json
 import re
 import time
 
-from ansible_collections.stateful.nfs.plugins.module_utils import reconcile, waiters
+from ansible_collections.stateful.nfs.plugins.module_utils.k8s import reconcile, waiter
 from ansible_collections.stateful.nfs.plugins.module_utils import validate as rules
 from ansible_collections.stateful.nfs.plugins.module_utils.errors import Failure, SpecError, collect, raise_all
-from ansible_collections.stateful.nfs.plugins.module_utils.k8s_client import object_ref
+from ansible_collections.stateful.nfs.plugins.module_utils.k8s.client import object_ref
 from ansible_collections.stateful.nfs.plugins.module_utils.manifests.statefulset import build_statefulset
 
 KIND = "StatefulSet"
@@ -367,10 +367,10 @@ def describe_pods(sts, pods, events_of):
         if pod is None:
             lines.append("%s: not created yet" % name)
             continue
-        reason = "terminating" if pod["metadata"].get("deletionTimestamp") else waiters.pod_not_ready_reason(pod)
+        reason = "terminating" if pod["metadata"].get("deletionTimestamp") else waiter.pod_not_ready_reason(pod)
         if reason is None:
             continue
-        last = waiters.last_event_message(events_of(name))
+        last = waiter.last_event_message(events_of(name))
         lines.append("%s: %s; last event: %s" % (name, " ".join(reason.split()), last or "none"))
     for name in sorted((n for n in by_name if n not in wanted), key=_ordinal_key):
         lines.append("%s: beyond the wanted replicas, not yet removed" % name)
@@ -405,7 +405,7 @@ def timeout_message(client, sts, timeout):
         object_ref(KIND, metadata["name"], namespace), timeout, status["message"])
     if lines:
         message += ". Pods holding it up: " + "; ".join(lines)
-    last = waiters.last_event_message(client.events_for(KIND, metadata["name"], namespace))
+    last = waiter.last_event_message(client.events_for(KIND, metadata["name"], namespace))
     if last:
         message += ". Last StatefulSet event: " + last
     return message
@@ -423,9 +423,9 @@ def wait_for_rollout(client, name, namespace, timeout, interval=2.0, clock=None,
         return rollout_status(sts)["message"] if sts else "%s does not exist" % object_ref(KIND, name, namespace)
 
     try:
-        return waiters.poll_until(probe, timeout, describe, interval=interval, clock=clock or time.monotonic,
-                                  sleep=sleep or time.sleep)
-    except waiters.WaitTimeout as exc:
+        return waiter.poll_until(probe, timeout, describe, interval=interval, clock=clock or time.monotonic,
+                                 sleep=sleep or time.sleep)
+    except waiter.WaitTimeout as exc:
         if exc.last is None:
             raise Failure(str(exc), statefulset={}, rollout={})
         raise Failure(timeout_message(client, exc.last, timeout), statefulset=exc.last,
@@ -441,7 +441,7 @@ def recreate(client, desired, live, check_mode, timeout):
         client.delete(KIND, name, namespace, propagation_policy="Orphan", uid=uid, dry_run=True)
         return reconcile.Outcome(True, live, desired, "recreate")
     client.delete(KIND, name, namespace, propagation_policy="Orphan", uid=uid)
-    waiters.wait_until_gone(client, KIND, name, namespace, uid=uid, timeout=timeout)
+    waiter.wait_until_gone(client, KIND, name, namespace, uid=uid, timeout=timeout)
     return reconcile.Outcome(True, live, client.apply(desired), "recreate")
 
 
@@ -465,7 +465,7 @@ def ensure_present(client, params, check_mode=False, diff=False):
         # a deletion is under way (an earlier state=absent); applying now would update the dying object
         if check_mode:
             return plan_after_deletion(live, desired, diff)
-        waiters.wait_until_gone(client, KIND, name, namespace, uid=live["metadata"].get("uid"), timeout=timeout)
+        waiter.wait_until_gone(client, KIND, name, namespace, uid=live["metadata"].get("uid"), timeout=timeout)
         live = None
     changes = immutable_changes(desired, live)
     warnings = []
@@ -508,7 +508,7 @@ def ensure_absent(client, params, check_mode=False, diff=False):
     if live["metadata"].get("deletionTimestamp"):
         # already being deleted: nothing to change, but honour wait
         if params.get("wait") and not check_mode:
-            waiters.wait_until_gone(client, KIND, name, namespace, uid=uid, timeout=params.get("wait_timeout") or 300)
+            waiter.wait_until_gone(client, KIND, name, namespace, uid=uid, timeout=params.get("wait_timeout") or 300)
         return {"changed": False, "action": "none", "immutable_changes": [], "statefulset": live, "rollout": {}}
     policy = (live.get("spec") or {}).get("persistentVolumeClaimRetentionPolicy") or {}
     if policy.get("whenDeleted") == "Delete":
@@ -519,7 +519,7 @@ def ensure_absent(client, params, check_mode=False, diff=False):
                       % object_ref(KIND, name, namespace), changed=False, action="none", statefulset=live)
     client.delete(KIND, name, namespace, propagation_policy="Foreground", uid=uid, dry_run=check_mode)
     if params.get("wait") and not check_mode:
-        waiters.wait_until_gone(client, KIND, name, namespace, uid=uid, timeout=params.get("wait_timeout") or 300)
+        waiter.wait_until_gone(client, KIND, name, namespace, uid=uid, timeout=params.get("wait_timeout") or 300)
     result = {"changed": True, "action": "delete", "immutable_changes": [], "statefulset": live, "rollout": {}}
     if diff:
         result["diff"] = {"before": reconcile.comparable(live), "after": {}}

@@ -29,13 +29,14 @@ import posixpath
 import re
 import time
 
-from ansible_collections.stateful.nfs.plugins.module_utils import naming, reconcile
+from ansible_collections.stateful.nfs.plugins.module_utils import naming
+from ansible_collections.stateful.nfs.plugins.module_utils.k8s import reconcile
 from ansible_collections.stateful.nfs.plugins.module_utils import validate as rules
 from ansible_collections.stateful.nfs.plugins.module_utils.errors import Failure, SpecError, raise_all
-from ansible_collections.stateful.nfs.plugins.module_utils.k8s_client import K8sError, object_ref
+from ansible_collections.stateful.nfs.plugins.module_utils.k8s.client import K8sError, object_ref
 from ansible_collections.stateful.nfs.plugins.module_utils.manifests import volumes as manifests
 from ansible_collections.stateful.nfs.plugins.module_utils.quantity import parse_quantity
-from ansible_collections.stateful.nfs.plugins.module_utils.waiters import poll_until
+from ansible_collections.stateful.nfs.plugins.module_utils.k8s.waiter import poll_until
 
 PV = "PersistentVolume"
 PVC = "PersistentVolumeClaim"
@@ -546,7 +547,7 @@ def wait_ready(client, spec, pv_names, pvs=None, pvcs=None, timeout=120, interva
 
     `pvs`/`pvcs` are what the caller already knows (pvcs None: not read); when that is ready no call is made.
     Raises errors.Failure at once when a PV is in a state no waiting ends (see `blocked`), and
-    waiters.WaitTimeout whose message names every PV/claim still waiting and its phase.
+    waiter.WaitTimeout whose message names every PV/claim still waiting and its phase.
     """
     state = {"pvs": dict(pvs or {}), "pvcs": None if pvcs is None else dict(pvcs), "fresh": False}
 

@@ -189,7 +189,8 @@ namespaces:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.stateful.nfs.plugins.module_utils import cluster_check, k8s_client, k8s_module
+from ansible_collections.stateful.nfs.plugins.module_utils import cluster_check
+from ansible_collections.stateful.nfs.plugins.module_utils.k8s import client as k8s_client, runner as k8s_runner
 
 ARGUMENT_SPEC = dict(
     access=dict(type="list", elements="dict", default=[], options=dict(
@@ -204,7 +205,7 @@ ARGUMENT_SPEC = dict(
 
 def main():
     module = AnsibleModule(argument_spec=dict(ARGUMENT_SPEC, **k8s_client.AUTH_ARG_SPEC), supports_check_mode=True)
-    k8s_module.run(module, k8s_module.without_problems(cluster_check.problems), cluster_check.check)
+    k8s_runner.run(module, k8s_runner.without_problems(cluster_check.problems), cluster_check.check)
 
 
 if __name__ == "__main__":

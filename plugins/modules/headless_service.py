@@ -179,7 +179,8 @@ diff:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.stateful.nfs.plugins.module_utils import k8s_client, k8s_module, service
+from ansible_collections.stateful.nfs.plugins.module_utils import headless_service
+from ansible_collections.stateful.nfs.plugins.module_utils.k8s import client as k8s_client, runner as k8s_runner
 
 PORT_SPEC = dict(
     name=dict(type="str"),
@@ -204,8 +205,8 @@ ARGUMENT_SPEC = dict(
 
 def main():
     module = AnsibleModule(argument_spec=dict(ARGUMENT_SPEC, **k8s_client.AUTH_ARG_SPEC), supports_check_mode=True)
-    k8s_module.run(module, k8s_module.without_problems(service.problems),
-                   lambda client, params: service.ensure(client, params, check_mode=module.check_mode, diff=module._diff))
+    k8s_runner.run(module, k8s_runner.without_problems(headless_service.problems),
+                   lambda client, params: headless_service.ensure(client, params, check_mode=module.check_mode, diff=module._diff))
 
 
 if __name__ == "__main__":

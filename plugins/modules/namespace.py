@@ -131,7 +131,8 @@ diff:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.stateful.nfs.plugins.module_utils import k8s_client, k8s_module, namespace
+from ansible_collections.stateful.nfs.plugins.module_utils import namespace
+from ansible_collections.stateful.nfs.plugins.module_utils.k8s import client as k8s_client, runner as k8s_runner
 
 ARGUMENT_SPEC = dict(
     name=dict(type="str", required=True),
@@ -144,7 +145,7 @@ ARGUMENT_SPEC = dict(
 
 def main():
     module = AnsibleModule(argument_spec=dict(ARGUMENT_SPEC, **k8s_client.AUTH_ARG_SPEC), supports_check_mode=True)
-    k8s_module.run(module, k8s_module.without_problems(namespace.problems),
+    k8s_runner.run(module, k8s_runner.without_problems(namespace.problems),
                    lambda client, params: namespace.ensure(client, params, check_mode=module.check_mode, diff=module._diff))
 
 

@@ -444,7 +444,8 @@ diff:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.stateful.nfs.plugins.module_utils import k8s_client, k8s_module, statefulset
+from ansible_collections.stateful.nfs.plugins.module_utils import statefulset
+from ansible_collections.stateful.nfs.plugins.module_utils.k8s import client as k8s_client, runner as k8s_runner
 
 RETAIN_OR_DELETE = dict(type="str", choices=["Retain", "Delete"], default="Retain")
 
@@ -506,7 +507,7 @@ ARGUMENT_SPEC = dict(
 
 def main():
     module = AnsibleModule(argument_spec=dict(ARGUMENT_SPEC, **k8s_client.AUTH_ARG_SPEC), supports_check_mode=True)
-    k8s_module.run(module, k8s_module.without_problems(statefulset.problems),
+    k8s_runner.run(module, k8s_runner.without_problems(statefulset.problems),
                    lambda client, params: statefulset.ensure(client, params, check_mode=module.check_mode, diff=module._diff))
 
 

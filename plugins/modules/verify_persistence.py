@@ -438,7 +438,7 @@ import uuid
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.stateful.nfs.plugins.module_utils import k8s_client, k8s_module
+from ansible_collections.stateful.nfs.plugins.module_utils.k8s import client as k8s_client, runner as k8s_runner
 from ansible_collections.stateful.nfs.plugins.module_utils.verify import pod_exec, plan, runner
 
 ARGUMENT_SPEC = dict(
@@ -473,7 +473,7 @@ def main():
     if not pod_exec.HAS_STREAM:
         module.fail_json(msg="kubernetes.stream (part of the kubernetes Python library) is needed to run commands "
                              "in the pods", exception=pod_exec.STREAM_IMPORT_ERROR)
-    k8s_module.run(module, lambda params: plan.spec_from_params(params, new_token),
+    k8s_runner.run(module, lambda params: plan.spec_from_params(params, new_token),
                    lambda client, spec: runner.run(client, spec, pod_exec.exec_in_pod, check_mode=module.check_mode,
                                                    want_diff=module._diff))
 

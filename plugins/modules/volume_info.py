@@ -175,7 +175,8 @@ volumes:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.stateful.nfs.plugins.module_utils import k8s_client, k8s_module, volume_info
+from ansible_collections.stateful.nfs.plugins.module_utils import volume_info
+from ansible_collections.stateful.nfs.plugins.module_utils.k8s import client as k8s_client, runner as k8s_runner
 
 ARGUMENT_SPEC = dict(
     nfs_server=dict(type="str"),
@@ -189,7 +190,7 @@ ARGUMENT_SPEC = dict(
 
 def main():
     module = AnsibleModule(argument_spec=dict(ARGUMENT_SPEC, **k8s_client.AUTH_ARG_SPEC), supports_check_mode=True)
-    k8s_module.run(module, k8s_module.without_problems(volume_info.problems), volume_info.info)
+    k8s_runner.run(module, k8s_runner.without_problems(volume_info.problems), volume_info.info)
 
 
 if __name__ == "__main__":

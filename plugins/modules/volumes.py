@@ -358,7 +358,8 @@ diff:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.stateful.nfs.plugins.module_utils import k8s_client, k8s_module, volumes
+from ansible_collections.stateful.nfs.plugins.module_utils import volumes
+from ansible_collections.stateful.nfs.plugins.module_utils.k8s import client as k8s_client, runner as k8s_runner
 
 ARGUMENT_SPEC = dict(
     statefulset=dict(type="str", required=True),
@@ -392,7 +393,7 @@ def main():
         required_if=[("state", "present", ("replicas", "nfs_server", "size"))],
         supports_check_mode=True,
     )
-    k8s_module.run(module, volumes.spec_from_params,
+    k8s_runner.run(module, volumes.spec_from_params,
                    lambda client, spec: volumes.run(client, spec, check_mode=module.check_mode, want_diff=module._diff))
 
 

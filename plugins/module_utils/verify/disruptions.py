@@ -15,8 +15,8 @@ __metaclass__ = type
 import datetime
 import time
 
-from ansible_collections.stateful.nfs.plugins.module_utils import waiters
-from ansible_collections.stateful.nfs.plugins.module_utils.k8s_client import object_ref
+from ansible_collections.stateful.nfs.plugins.module_utils.k8s import waiter
+from ansible_collections.stateful.nfs.plugins.module_utils.k8s.client import object_ref
 from ansible_collections.stateful.nfs.plugins.module_utils.statefulset import rollout_status
 from ansible_collections.stateful.nfs.plugins.module_utils.verify.observe import is_ready, list_pods
 from ansible_collections.stateful.nfs.plugins.module_utils.verify.plan import claim_name, pod_name
@@ -62,7 +62,7 @@ def recreation_problems(target, pods, old_uids, ordinals=None, revision=None):
             running = (meta.get("labels") or {}).get(REVISION_LABEL)
             problems.append((name, "runs revision %s, not %s yet" % (running, revision)))
         elif not is_ready(pod):
-            problems.append((name, "not Ready: %s" % " ".join((waiters.pod_not_ready_reason(pod) or "").split())))
+            problems.append((name, "not Ready: %s" % " ".join((waiter.pod_not_ready_reason(pod) or "").split())))
     return problems
 
 
@@ -84,7 +84,7 @@ def last_event_of(client, target, name, pod):
     if uid:
         own = [event for event in events if (event.get("involvedObject") or {}).get("uid") == uid]
         events = own or events
-    return waiters.last_event_message(events)
+    return waiter.last_event_message(events)
 
 
 # ---------------------------------------------------------------- waits
@@ -114,9 +114,9 @@ def wait_for(client, target, timer, what, problems_of, outcome):
         return not problems, (pods, problems)
 
     try:
-        return waiters.poll_until(probe, timer.remaining(), lambda state: describe_problems(state[1]),
-                                  interval=timer.interval, clock=timer.clock, sleep=timer.sleep)[0]
-    except waiters.WaitTimeout as exc:
+        return waiter.poll_until(probe, timer.remaining(), lambda state: describe_problems(state[1]),
+                                 interval=timer.interval, clock=timer.clock, sleep=timer.sleep)[0]
+    except waiter.WaitTimeout as exc:
         pods, problems = exc.last
         by_name = dict((pod_name(target, o), pod) for o, pod in pods.items())
         details = []

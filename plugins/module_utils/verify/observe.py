@@ -14,7 +14,7 @@ __metaclass__ = type
 from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.stateful.nfs.plugins.module_utils import naming
-from ansible_collections.stateful.nfs.plugins.module_utils.k8s_client import K8sError
+from ansible_collections.stateful.nfs.plugins.module_utils.k8s.client import K8sError
 from ansible_collections.stateful.nfs.plugins.module_utils.statefulset import label_selector
 from ansible_collections.stateful.nfs.plugins.module_utils.verify.plan import claim_name, pod_name
 

@@ -12,7 +12,7 @@ __metaclass__ = type
 
 import traceback
 
-from ansible_collections.stateful.nfs.plugins.module_utils.k8s_client import K8sError, object_ref, redact
+from ansible_collections.stateful.nfs.plugins.module_utils.k8s.client import K8sError, object_ref, redact
 
 try:
     from kubernetes import client as k8s_api

@@ -14,9 +14,9 @@ import os
 import time
 
 from ansible_collections.stateful.nfs.plugins.module_utils import statefulset as sts_utils
-from ansible_collections.stateful.nfs.plugins.module_utils import waiters
+from ansible_collections.stateful.nfs.plugins.module_utils.k8s import waiter
 from ansible_collections.stateful.nfs.plugins.module_utils.errors import Failure, SpecError
-from ansible_collections.stateful.nfs.plugins.module_utils.k8s_client import K8sError, object_ref
+from ansible_collections.stateful.nfs.plugins.module_utils.k8s.client import K8sError, object_ref
 from ansible_collections.stateful.nfs.plugins.module_utils.verify import checks, dns, disruptions, observe, plan
 from ansible_collections.stateful.nfs.plugins.module_utils.verify import report as reports
 
@@ -151,9 +151,9 @@ class Run(object):
             return all(item["passed"] for item in results), results
 
         try:  # DNS answers may lag a recreated pod by a cache period: ask again until they agree or time runs out
-            return waiters.poll_until(probe, min(spec["timeout"], 60), lambda r: "", interval=2 * self.interval,
-                                      clock=self.clock, sleep=self.sleep)
-        except waiters.WaitTimeout as exc:
+            return waiter.poll_until(probe, min(spec["timeout"], 60), lambda r: "", interval=2 * self.interval,
+                                     clock=self.clock, sleep=self.sleep)
+        except waiter.WaitTimeout as exc:
             return exc.last
 
     # ---------------------------------------------------------------- one step's checks

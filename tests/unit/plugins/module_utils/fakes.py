@@ -17,7 +17,7 @@ __metaclass__ = type
 import json
 import socket
 
-from ansible_collections.stateful.nfs.plugins.module_utils.k8s_client import FIELD_MANAGER, ApiException, api_error_of
+from ansible_collections.stateful.nfs.plugins.module_utils.k8s.client import FIELD_MANAGER, ApiException, api_error_of
 
 
 def namespace_not_found(namespace):

@@ -11,7 +11,7 @@ import pytest
 
 from ansible_collections.stateful.nfs.plugins.module_utils import cluster_check
 from ansible_collections.stateful.nfs.plugins.module_utils.errors import Failure
-from ansible_collections.stateful.nfs.plugins.module_utils.k8s_client import ConnectionOrigin, K8sError
+from ansible_collections.stateful.nfs.plugins.module_utils.k8s.client import ConnectionOrigin, K8sError
 from ansible_collections.stateful.nfs.tests.unit.plugins.module_utils.fakes import FakeK8sClient
 
 ORIGIN = ConnectionOrigin("context admin@t in kubeconfig /k, named by the kubeconfig option",

@@ -17,7 +17,7 @@ try:
 except ImportError:  # pragma: no cover
     from urlparse import parse_qsl
 
-from ansible_collections.stateful.nfs.plugins.module_utils import k8s_client
+from ansible_collections.stateful.nfs.plugins.module_utils.k8s import client as k8s_client
 from ansible_collections.stateful.nfs.tests.unit.plugins.module_utils.fakes import api_error, closed_port, namespace_not_found
 
 kubernetes = pytest.importorskip("kubernetes")

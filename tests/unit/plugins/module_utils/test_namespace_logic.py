@@ -17,9 +17,9 @@ import pytest
 
 from ansible_collections.stateful.nfs.plugins.module_utils import namespace
 from ansible_collections.stateful.nfs.plugins.module_utils.errors import Failure
-from ansible_collections.stateful.nfs.plugins.module_utils.k8s_client import FIELD_MANAGER
+from ansible_collections.stateful.nfs.plugins.module_utils.k8s.client import FIELD_MANAGER
 from ansible_collections.stateful.nfs.plugins.module_utils.manifests.namespace import build_namespace
-from ansible_collections.stateful.nfs.plugins.module_utils.waiters import WaitTimeout
+from ansible_collections.stateful.nfs.plugins.module_utils.k8s.waiter import WaitTimeout
 from ansible_collections.stateful.nfs.tests.unit.plugins.module_utils.fakes import Clock, FakeK8sClient
 
 MAPS = ("labels", "annotations")

@@ -12,8 +12,8 @@ from decimal import Decimal
 
 import pytest
 
-from ansible_collections.stateful.nfs.plugins.module_utils import reconcile
-from ansible_collections.stateful.nfs.plugins.module_utils.k8s_client import K8sError
+from ansible_collections.stateful.nfs.plugins.module_utils.k8s import reconcile
+from ansible_collections.stateful.nfs.plugins.module_utils.k8s.client import K8sError
 from ansible_collections.stateful.nfs.plugins.module_utils.quantity import is_quantity, parse_quantity
 from ansible_collections.stateful.nfs.tests.unit.plugins.module_utils.fakes import (
     FakeK8sClient, api_error, namespace_not_found)

@@ -11,7 +11,8 @@ import copy
 
 import pytest
 
-from ansible_collections.stateful.nfs.plugins.module_utils import reconcile, statefulset
+from ansible_collections.stateful.nfs.plugins.module_utils import statefulset
+from ansible_collections.stateful.nfs.plugins.module_utils.k8s import reconcile
 from ansible_collections.stateful.nfs.plugins.module_utils.manifests.statefulset import build_statefulset
 
 

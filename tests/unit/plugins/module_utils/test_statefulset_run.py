@@ -13,7 +13,7 @@ import pytest
 
 from ansible_collections.stateful.nfs.plugins.module_utils import statefulset
 from ansible_collections.stateful.nfs.plugins.module_utils.errors import Failure
-from ansible_collections.stateful.nfs.plugins.module_utils.k8s_client import K8sUnavailable
+from ansible_collections.stateful.nfs.plugins.module_utils.k8s.client import K8sUnavailable
 from ansible_collections.stateful.nfs.plugins.module_utils.manifests.statefulset import deep_merge
 from ansible_collections.stateful.nfs.tests.unit.plugins.module_utils.fakes import Clock, FakeK8sClient
 from ansible_collections.stateful.nfs.tests.unit.plugins.module_utils.test_statefulset_logic import LIVE, params, pod
@@ -157,7 +157,7 @@ def test_recreate_gives_up_when_the_old_object_stays(monkeypatch):
     clock = Clock()
     monkeypatch.setattr(statefulset.time, "monotonic", clock)
     monkeypatch.setattr(statefulset.time, "sleep", clock.sleep)
-    with pytest.raises(statefulset.waiters.WaitTimeout) as caught:
+    with pytest.raises(statefulset.waiter.WaitTimeout) as caught:
         statefulset.ensure(client, params(service_name="web2", on_immutable_change="recreate", wait_timeout=5))
     assert "StatefulSet/demo/web still exists" in str(caught.value)
     assert "['orphan']" in str(caught.value)

@@ -11,7 +11,7 @@ import pytest
 
 from ansible_collections.stateful.nfs.plugins.module_utils import volumes
 from ansible_collections.stateful.nfs.plugins.module_utils.errors import SpecError
-from ansible_collections.stateful.nfs.plugins.module_utils.waiters import WaitTimeout
+from ansible_collections.stateful.nfs.plugins.module_utils.k8s.waiter import WaitTimeout
 from ansible_collections.stateful.nfs.tests.unit.plugins.module_utils.fakes import Clock
 from ansible_collections.stateful.nfs.tests.unit.plugins.module_utils.test_volumes_plan import (
     FakeClient, live_pv, make_spec)

@@ -17,9 +17,9 @@ import pytest
 
 from ansible_collections.stateful.nfs.plugins.module_utils import volumes
 from ansible_collections.stateful.nfs.plugins.module_utils.errors import SpecError
-from ansible_collections.stateful.nfs.plugins.module_utils.k8s_client import K8sError
+from ansible_collections.stateful.nfs.plugins.module_utils.k8s.client import K8sError
 from ansible_collections.stateful.nfs.plugins.module_utils.manifests import volumes as manifests
-from ansible_collections.stateful.nfs.plugins.module_utils.waiters import WaitTimeout
+from ansible_collections.stateful.nfs.plugins.module_utils.k8s.waiter import WaitTimeout
 from ansible_collections.stateful.nfs.tests.unit.plugins.module_utils.fakes import Clock, FakeK8sClient
 
 

@@ -15,7 +15,7 @@ import pytest
 
 from ansible_collections.stateful.nfs.plugins.module_utils import volumes
 from ansible_collections.stateful.nfs.plugins.module_utils.errors import Failure
-from ansible_collections.stateful.nfs.plugins.module_utils.k8s_client import K8sError
+from ansible_collections.stateful.nfs.plugins.module_utils.k8s.client import K8sError
 from ansible_collections.stateful.nfs.plugins.module_utils.manifests import volumes as manifests
 from ansible_collections.stateful.nfs.tests.unit.plugins.module_utils.fakes import Clock
 from ansible_collections.stateful.nfs.tests.unit.plugins.module_utils.test_volumes_plan import (

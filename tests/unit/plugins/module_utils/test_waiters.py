@@ -8,15 +8,15 @@ __metaclass__ = type
 
 import pytest
 
-from ansible_collections.stateful.nfs.plugins.module_utils import waiters
-from ansible_collections.stateful.nfs.plugins.module_utils.k8s_client import K8sError, K8sUnavailable
+from ansible_collections.stateful.nfs.plugins.module_utils.k8s import waiter
+from ansible_collections.stateful.nfs.plugins.module_utils.k8s.client import K8sError, K8sUnavailable
 from ansible_collections.stateful.nfs.tests.unit.plugins.module_utils.fakes import Clock, FakeK8sClient
 
 
 def test_poll_returns_the_state_once_done():
     clock = Clock()
     answers = iter([(False, "Pending"), (False, "Pending"), (True, "Bound")])
-    state = waiters.poll_until(lambda: next(answers), 10, str, interval=1, clock=clock, sleep=clock.sleep)
+    state = waiter.poll_until(lambda: next(answers), 10, str, interval=1, clock=clock, sleep=clock.sleep)
     assert state == "Bound"
     assert clock.now == 2
 
@@ -29,8 +29,8 @@ def test_poll_timeout_describes_the_last_state():
         seen.append(clock.now)
         return False, "phase %s at %ss" % ("Pending", clock.now)
 
-    with pytest.raises(waiters.WaitTimeout) as caught:
-        waiters.poll_until(probe, 3, lambda s: "pv-0 is " + s, interval=1, clock=clock, sleep=clock.sleep)
+    with pytest.raises(waiter.WaitTimeout) as caught:
+        waiter.poll_until(probe, 3, lambda s: "pv-0 is " + s, interval=1, clock=clock, sleep=clock.sleep)
     assert str(caught.value) == "timed out after 3s: pv-0 is phase Pending at 3.0s"
     assert caught.value.last == "phase Pending at 3.0s"
     assert seen == [0, 1, 2, 3]
@@ -60,20 +60,20 @@ class TestApiServerRestart:
     def test_unavailable_probes_are_retried_with_backoff_until_the_server_is_back(self):
         clock = Clock()
         probe, calls = scripted(clock, [(False, "rolling"), REFUSED, REFUSED, REFUSED, REFUSED, (True, "done")])
-        assert waiters.poll_until(probe, 60, str, interval=1, clock=clock, sleep=clock.sleep) == "done"
+        assert waiter.poll_until(probe, 60, str, interval=1, clock=clock, sleep=clock.sleep) == "done"
         assert calls == [0, 1, 2, 4, 8, 13]  # pauses 1, then 1, 2, 4 and 5 (capped) while refused
 
     def test_backoff_starts_again_after_an_answer(self):
         clock = Clock()
         probe, calls = scripted(clock, [REFUSED, REFUSED, (False, "rolling"), REFUSED, (True, "done")])
-        waiters.poll_until(probe, 60, str, interval=1, clock=clock, sleep=clock.sleep)
+        waiter.poll_until(probe, 60, str, interval=1, clock=clock, sleep=clock.sleep)
         assert calls == [0, 1, 3, 4, 5]
 
     def test_still_unavailable_at_the_deadline_raises_the_connection_error_with_the_last_state(self):
         clock = Clock()
         probe, _calls = scripted(clock, [(False, "1/2 ready")] + [REFUSED] * 20)
         with pytest.raises(K8sUnavailable) as caught:
-            waiters.poll_until(probe, 10, lambda s: "rollout " + s, interval=1, clock=clock, sleep=clock.sleep)
+            waiter.poll_until(probe, 10, lambda s: "rollout " + s, interval=1, clock=clock, sleep=clock.sleep)
         assert str(caught.value) == str(REFUSED) + "; still unavailable when the wait ended after 10s " \
                                                    "(last seen: rollout 1/2 ready)"
         assert clock.now == 10
@@ -82,22 +82,22 @@ class TestApiServerRestart:
         clock = Clock()
         probe, _calls = scripted(clock, [REFUSED] * 20)
         with pytest.raises(K8sUnavailable) as caught:
-            waiters.poll_until(probe, 5, lambda s: s["never"], interval=1, clock=clock, sleep=clock.sleep)
+            waiter.poll_until(probe, 5, lambda s: s["never"], interval=1, clock=clock, sleep=clock.sleep)
         assert str(caught.value).endswith("; still unavailable when the wait ended after 5s")
 
     def test_a_server_that_answers_but_refuses_is_not_retried(self):
         clock = Clock()
         probe, calls = scripted(clock, [(False, "x"), K8sError("read Pod/demo/web-0: forbidden (HTTP 403 Forbidden)")])
         with pytest.raises(K8sError) as caught:
-            waiters.poll_until(probe, 60, str, interval=1, clock=clock, sleep=clock.sleep)
+            waiter.poll_until(probe, 60, str, interval=1, clock=clock, sleep=clock.sleep)
         assert not isinstance(caught.value, K8sUnavailable)
         assert calls == [0, 1]
 
     def test_a_condition_that_never_holds_still_times_out_as_before(self):
         clock = Clock()
         probe, _calls = scripted(clock, [REFUSED, (False, "Pending")] + [(False, "Pending")] * 20)
-        with pytest.raises(waiters.WaitTimeout) as caught:
-            waiters.poll_until(probe, 5, str, interval=1, clock=clock, sleep=clock.sleep)
+        with pytest.raises(waiter.WaitTimeout) as caught:
+            waiter.poll_until(probe, 5, str, interval=1, clock=clock, sleep=clock.sleep)
         assert caught.value.last == "Pending"
 
     def test_wait_until_gone_survives_the_restart(self):
@@ -114,14 +114,14 @@ class TestApiServerRestart:
                 return answer
 
         client = Client()
-        waiters.wait_until_gone(client, "Pod", "web-0", "demo", uid="u-1", timeout=30, clock=clock, sleep=clock.sleep)
+        waiter.wait_until_gone(client, "Pod", "web-0", "demo", uid="u-1", timeout=30, clock=clock, sleep=clock.sleep)
         assert len(client.calls) == 4
 
 
 def test_last_event_message():
-    assert waiters.last_event_message([]) is None
+    assert waiter.last_event_message([]) is None
     events = [{"reason": "Scheduled", "message": "ok"}, {"reason": "FailedMount", "message": "access  denied\n"}]
-    assert waiters.last_event_message(events) == "FailedMount: access denied"
+    assert waiter.last_event_message(events) == "FailedMount: access denied"
 
 
 @pytest.mark.parametrize("status, reason", [
@@ -133,4 +133,4 @@ def test_last_event_message():
     ({"phase": "Pending"}, "phase Pending"),
 ])
 def test_pod_not_ready_reason(status, reason):
-    assert waiters.pod_not_ready_reason({"status": status}) == reason
+    assert waiter.pod_not_ready_reason({"status": status}) == reason

@@ -14,7 +14,7 @@ import pytest
 from ansible.module_utils import basic
 from ansible.module_utils.common.text.converters import to_bytes
 
-from ansible_collections.stateful.nfs.plugins.module_utils import k8s_client
+from ansible_collections.stateful.nfs.plugins.module_utils.k8s import client as k8s_client
 
 try:
     from ansible.module_utils.testing import patch_module_args

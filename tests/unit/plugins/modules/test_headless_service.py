@@ -10,9 +10,9 @@ import functools
 
 import pytest
 
-from ansible_collections.stateful.nfs.plugins.module_utils import k8s_client
+from ansible_collections.stateful.nfs.plugins.module_utils.k8s import client as k8s_client
 from ansible_collections.stateful.nfs.plugins.modules import headless_service
-from ansible_collections.stateful.nfs.tests.unit.plugins.module_utils.test_service import FakeClient, live_clusterip_service
+from ansible_collections.stateful.nfs.tests.unit.plugins.module_utils.test_headless_service_logic import FakeClient, live_clusterip_service
 
 
 @pytest.fixture

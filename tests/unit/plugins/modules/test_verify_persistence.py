@@ -13,7 +13,7 @@ import re
 import pytest
 import yaml
 
-from ansible_collections.stateful.nfs.plugins.module_utils import k8s_client
+from ansible_collections.stateful.nfs.plugins.module_utils.k8s import client as k8s_client
 from ansible_collections.stateful.nfs.plugins.module_utils.errors import Failure
 from ansible_collections.stateful.nfs.plugins.modules import verify_persistence
 

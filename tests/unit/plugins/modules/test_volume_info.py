@@ -11,7 +11,7 @@ import functools
 
 import pytest
 
-from ansible_collections.stateful.nfs.plugins.module_utils import k8s_client
+from ansible_collections.stateful.nfs.plugins.module_utils.k8s import client as k8s_client
 from ansible_collections.stateful.nfs.plugins.modules import volume_info as module
 from ansible_collections.stateful.nfs.tests.unit.plugins.module_utils.test_volume_info_filters import nfs_pv
 from ansible_collections.stateful.nfs.tests.unit.plugins.module_utils.test_volumes_plan import FakeClient

@@ -13,7 +13,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from ansible_collections.stateful.nfs.plugins.module_utils import k8s_client
+from ansible_collections.stateful.nfs.plugins.module_utils.k8s import client as k8s_client
 from ansible_collections.stateful.nfs.plugins.module_utils.errors import Failure, SpecError
 from ansible_collections.stateful.nfs.plugins.module_utils.verify import plan, runner
 from ansible_collections.stateful.nfs.tests.unit.plugins.module_utils.fakes import closed_port
@@ -161,7 +161,7 @@ def test_replica_count_restored_and_reported_when_left_scaled_down(cluster, fake
     def patch(kind, name, namespace, body, patch_type="merge", dry_run=False, subresource=None):
         if subresource == "scale" and body["spec"]["replicas"] == 2 and not getattr(cluster, "allow", False):
             cluster.allow = True
-            from ansible_collections.stateful.nfs.plugins.module_utils.k8s_client import K8sError
+            from ansible_collections.stateful.nfs.plugins.module_utils.k8s.client import K8sError
             raise K8sError("patch StatefulSet/ns/web: conflict")
         return original_patch(kind, name, namespace, body, patch_type, dry_run, subresource)
     cluster.patch = patch

@@ -205,11 +205,11 @@ class FakeCluster(FakeK8sClient):
         assert client is self
         self.calls.append(("exec", pod_name, tuple(command[:3])))
         if pod_name in self.exec_failures:
-            from ansible_collections.stateful.nfs.plugins.module_utils.k8s_client import K8sError
+            from ansible_collections.stateful.nfs.plugins.module_utils.k8s.client import K8sError
             raise K8sError("exec in Pod/%s/%s: connection refused" % (namespace, pod_name))
         pod = self.pods.get(pod_name)
         if pod is None or pod["status"]["phase"] != "Running":
-            from ansible_collections.stateful.nfs.plugins.module_utils.k8s_client import K8sError
+            from ansible_collections.stateful.nfs.plugins.module_utils.k8s.client import K8sError
             raise K8sError("exec in Pod/%s/%s: pod not running (HTTP 400 BadRequest)" % (namespace, pod_name))
         files = self.files.setdefault(self.volume_key(pod), {})
         if command[0] == "nslookup":

@@ -123,7 +123,7 @@ class K8sError(Exception):
 class K8sUnavailable(K8sError):
     """The API server could not be reached, or answered that it cannot serve now (5xx, 429).
 
-    Transient: a wait (waiters.poll_until) tries again until its deadline; any other call fails.
+    Transient: a wait (waiter.poll_until) tries again until its deadline; any other call fails.
     """
 
 

@@ -7,9 +7,9 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.stateful.nfs.plugins.module_utils import k8s_client
+from ansible_collections.stateful.nfs.plugins.module_utils.k8s import client as k8s_client
 from ansible_collections.stateful.nfs.plugins.module_utils.errors import Failure, SpecError
-from ansible_collections.stateful.nfs.plugins.module_utils.waiters import WaitTimeout
+from ansible_collections.stateful.nfs.plugins.module_utils.k8s.waiter import WaitTimeout
 
 
 class InputProblems(ValueError):

@@ -9,7 +9,7 @@ __metaclass__ = type
 
 import time
 
-from ansible_collections.stateful.nfs.plugins.module_utils.k8s_client import K8sUnavailable
+from ansible_collections.stateful.nfs.plugins.module_utils.k8s.client import K8sUnavailable
 
 
 class WaitTimeout(Exception):

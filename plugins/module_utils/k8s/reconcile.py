@@ -22,7 +22,7 @@ __metaclass__ = type
 import copy
 import json
 
-from ansible_collections.stateful.nfs.plugins.module_utils.k8s_client import FIELD_MANAGER, K8sError, object_ref
+from ansible_collections.stateful.nfs.plugins.module_utils.k8s.client import FIELD_MANAGER, K8sError, object_ref
 from ansible_collections.stateful.nfs.plugins.module_utils.quantity import parse_quantity
 
 # Metadata the server writes; never part of a comparison or a diff.

@@ -10,7 +10,7 @@ import copy
 
 import pytest
 
-from ansible_collections.stateful.nfs.plugins.module_utils import service
+from ansible_collections.stateful.nfs.plugins.module_utils import headless_service
 from ansible_collections.stateful.nfs.plugins.module_utils.errors import Failure
 from ansible_collections.stateful.nfs.plugins.module_utils.manifests.service import build_service
 from ansible_collections.stateful.nfs.plugins.module_utils.manifests.statefulset import deep_merge
@@ -70,7 +70,7 @@ def live_clusterip_service():
 # ---------------------------------------------------------------- validation
 
 def test_port_without_name_names_the_port_and_the_fix():
-    message = service.problems(params(ports=[{"name": None, "port": 8080}]))
+    message = headless_service.problems(params(ports=[{"name": None, "port": 8080}]))
     assert "ports[0].name=None" in message
     assert "port 8080 has no name" in message
     assert "SRV" in message
@@ -78,7 +78,7 @@ def test_port_without_name_names_the_port_and_the_fix():
 
 
 def test_every_problem_is_reported_at_once():
-    message = service.problems(params(name="Web", ports=[{"name": "a", "port": 0}], selector={}))
+    message = headless_service.problems(params(name="Web", ports=[{"name": "a", "port": 0}], selector={}))
     assert "name='Web'" in message
     assert "ports[0].port=0" in message
     assert "selector={}" in message
@@ -92,31 +92,31 @@ def test_every_problem_is_reported_at_once():
     ([{"name": "web", "port": 80, "target_port": 70000}], "ports[0].target_port=70000"),
 ])
 def test_port_problems(ports, expected):
-    assert expected in service.problems(params(ports=ports))
+    assert expected in headless_service.problems(params(ports=ports))
 
 
 def test_good_input_has_no_problems():
-    assert service.problems(params(ports=[{"name": "web", "port": 80, "target_port": "http"},
-                                          {"name": "dns", "port": 53, "protocol": "UDP", "target_port": "53"}])) is None
+    assert headless_service.problems(params(ports=[{"name": "web", "port": 80, "target_port": "http"},
+                                                   {"name": "dns", "port": 53, "protocol": "UDP", "target_port": "53"}])) is None
 
 
 def test_absent_needs_only_name_and_namespace():
-    assert service.problems(params(state="absent", ports=[{"port": 80}], selector=None)) is None
+    assert headless_service.problems(params(state="absent", ports=[{"port": 80}], selector=None)) is None
 
 
 # ---------------------------------------------------------------- clusterIP rule
 
 def test_cluster_ip_conflict():
-    assert service.cluster_ip_conflict(None) is None
-    assert service.cluster_ip_conflict({"spec": {"clusterIP": "None"}}) is None
-    assert service.cluster_ip_conflict({"spec": {"type": "ExternalName"}}) is None
-    assert service.cluster_ip_conflict({"spec": {"clusterIP": "10.0.0.1"}}) == "10.0.0.1"
+    assert headless_service.cluster_ip_conflict(None) is None
+    assert headless_service.cluster_ip_conflict({"spec": {"clusterIP": "None"}}) is None
+    assert headless_service.cluster_ip_conflict({"spec": {"type": "ExternalName"}}) is None
+    assert headless_service.cluster_ip_conflict({"spec": {"clusterIP": "10.0.0.1"}}) == "10.0.0.1"
 
 
 def test_clusterip_service_fails_with_the_fix_and_touches_nothing():
     client = FakeClient([live_clusterip_service()])
     with pytest.raises(Failure) as caught:
-        service.ensure(client, params())
+        headless_service.ensure(client, params())
     assert "Service/demo/web has clusterIP 10.96.0.42" in str(caught.value)
     assert "Fix: set recreate: true, which deletes and recreates the Service; clients see a short gap" \
         in str(caught.value)
@@ -125,7 +125,7 @@ def test_clusterip_service_fails_with_the_fix_and_touches_nothing():
 
 def test_recreate_deletes_with_uid_precondition_waits_and_creates():
     client = FakeClient([live_clusterip_service()])
-    result = service.ensure(client, params(recreate=True))
+    result = headless_service.ensure(client, params(recreate=True))
     assert result["changed"] is True
     assert result["action"] == "recreate"
     assert client.writes() == [("delete", "Service", "web", None, "old-uid", False),
@@ -139,7 +139,7 @@ def test_recreate_deletes_with_uid_precondition_waits_and_creates():
 
 def test_recreate_in_check_mode_only_dry_runs_the_delete():
     client = FakeClient([live_clusterip_service()])
-    result = service.ensure(client, params(recreate=True), check_mode=True, diff=True)
+    result = headless_service.ensure(client, params(recreate=True), check_mode=True, diff=True)
     assert result["changed"] is True and result["action"] == "recreate"
     assert client.writes() == [("delete", "Service", "web", None, "old-uid", True)]
     assert client.objects[("demo", "web")]["spec"]["clusterIP"] == "10.96.0.42"
@@ -151,10 +151,10 @@ def test_recreate_in_check_mode_only_dry_runs_the_delete():
 
 def test_create_then_second_run_sends_nothing():
     client = FakeClient()
-    first = service.ensure(client, params())
+    first = headless_service.ensure(client, params())
     assert first["changed"] is True and first["action"] == "create"
     client.calls = []
-    second = service.ensure(client, params())
+    second = headless_service.ensure(client, params())
     assert second["changed"] is False and second["action"] == "none"
     assert client.writes() == []
 
@@ -169,13 +169,13 @@ def test_server_defaults_do_not_cause_an_apply():
     live["spec"].update(clusterIPs=["None"], ipFamilies=["IPv4"], ipFamilyPolicy="SingleStack",
                         sessionAffinity="None", internalTrafficPolicy="Cluster")
     client = FakeClient([live])
-    assert service.ensure(client, params())["changed"] is False
+    assert headless_service.ensure(client, params())["changed"] is False
     assert client.writes() == []
 
 
 def test_check_mode_create_is_a_dry_run():
     client = FakeClient()
-    result = service.ensure(client, params(), check_mode=True)
+    result = headless_service.ensure(client, params(), check_mode=True)
     assert result["changed"] is True
     assert client.writes() == [("apply", "Service", "web", True)]
     assert client.objects == {}
@@ -184,7 +184,7 @@ def test_check_mode_create_is_a_dry_run():
 def test_check_mode_create_in_a_namespace_that_does_not_exist_yet():
     client = FakeClient()
     client.missing_namespaces.add("demo")
-    result = service.ensure(client, params(), check_mode=True, diff=True)
+    result = headless_service.ensure(client, params(), check_mode=True, diff=True)
     desired = build_service(params())
     assert (result["changed"], result["action"]) == (True, "create")
     assert result["service"] == desired
@@ -198,8 +198,8 @@ def test_absent_deletes_and_reports_the_old_object():
     live = build_service(params())
     live["metadata"]["uid"] = "u1"
     client = FakeClient([live])
-    result = service.ensure(client, params(state="absent"), diff=True)
+    result = headless_service.ensure(client, params(state="absent"), diff=True)
     assert result["changed"] is True and result["action"] == "delete"
     assert client.writes() == [("delete", "Service", "web", None, "u1", False)]
     assert result["diff"]["after"] == {}
-    assert service.ensure(client, params(state="absent"))["changed"] is False
+    assert headless_service.ensure(client, params(state="absent"))["changed"] is False

@@ -8,10 +8,10 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 
-from ansible_collections.stateful.nfs.plugins.module_utils import reconcile, waiters
+from ansible_collections.stateful.nfs.plugins.module_utils.k8s import reconcile, waiter
 from ansible_collections.stateful.nfs.plugins.module_utils import validate as rules
 from ansible_collections.stateful.nfs.plugins.module_utils.errors import Failure, SpecError, collect, raise_all
-from ansible_collections.stateful.nfs.plugins.module_utils.k8s_client import object_ref
+from ansible_collections.stateful.nfs.plugins.module_utils.k8s.client import object_ref
 from ansible_collections.stateful.nfs.plugins.module_utils.manifests.service import build_service
 
 KIND = "Service"
@@ -104,8 +104,8 @@ def recreate(client, desired, live, check_mode):
         client.delete(KIND, meta["name"], meta.get("namespace"), uid=meta.get("uid"), dry_run=True)
         return reconcile.Outcome(True, live, desired, "recreate")
     client.delete(KIND, meta["name"], meta.get("namespace"), uid=meta.get("uid"))
-    waiters.wait_until_gone(client, KIND, meta["name"], meta.get("namespace"), uid=meta.get("uid"),
-                            timeout=DELETE_TIMEOUT)
+    waiter.wait_until_gone(client, KIND, meta["name"], meta.get("namespace"), uid=meta.get("uid"),
+                           timeout=DELETE_TIMEOUT)
     return reconcile.Outcome(True, live, client.apply(desired), "recreate")
 
 
