@@ -41,6 +41,7 @@ start_api_server() {  # as start_daemon does: own session, appended log, pid fil
   echo $! > "$pid_file"
 }
 play_pid=
+# shellcheck disable=SC2317  # run by the EXIT trap
 cleanup() {
   start_api_server
   for _ in $(seq 120); do api_ready && break; sleep 1; done
@@ -74,7 +75,9 @@ kill -TERM "$old_pid"  # it stops listening at once, then drains for a while: cu
 for _ in $(seq 10); do running "$old_pid" || break; sleep 0.5; done
 if running "$old_pid"; then kill -KILL "$old_pid"; fi
 for _ in $(seq 10); do running "$old_pid" || break; sleep 0.5; done
+# shellcheck disable=SC2034  # read by check's eval below
 was_waiting=no
+# shellcheck disable=SC2034  # read by check's eval below
 kill -0 "$play_pid" 2>/dev/null && was_waiting=yes
 sleep $((DOWN_SECONDS - (SECONDS - stopped) > 0 ? DOWN_SECONDS - (SECONDS - stopped) : 0))
 start_api_server
@@ -85,14 +88,18 @@ else
   echo "kube-apiserver (pid $(cat "$pid_file")) not ready $((SECONDS - stopped))s after it was stopped"
 fi
 
+# shellcheck disable=SC2034  # read by check's eval below
 status=0
+# shellcheck disable=SC2034
 wait "$play_pid" || status=$?
 play_pid=
 cat "$work/output.log"
 
 failed=0
 check() { if eval "$1"; then echo "ok: $2"; else echo "FAILED: $2"; failed=1; fi; }
+# shellcheck disable=SC2016  # check evaluates the condition
 check '[[ $was_waiting == yes ]]' "the module was still waiting when the API server stopped"
+# shellcheck disable=SC2016
 check '[[ $status -eq 0 ]]' "the rollout wait outlived the restart: the playbook succeeded"
 check 'alive && api_ready' "the restarted API server is running and ready"
 exit $failed

@@ -7,6 +7,7 @@ cd "$(dirname "$0")"
 
 work=$(mktemp -d)
 proxy_pid=
+# shellcheck disable=SC2317  # run by the EXIT trap
 cleanup() {
   if [[ -n "$proxy_pid" ]]; then kill "$proxy_pid" 2>/dev/null || true; fi
   rm -rf "$work"
@@ -32,17 +33,21 @@ failed=0
 [[ $status -eq 0 ]] || { echo "FAILED: the playbook failed (rc $status)"; failed=1; }
 check() { if "$@"; then echo "ok: $what"; else echo "FAILED: $what"; failed=1; fi; }
 what="the password is not in the -vvv output"
+# shellcheck disable=SC2016  # the inner bash expands its own arguments
 check bash -c '! grep -qF -- "$1" "$2"' _ "$secret" "$work/output.log"
 what="the proxy's Basic token is not in the -vvv output"
+# shellcheck disable=SC2016  # the inner bash expands its own arguments
 check bash -c '! grep -qF -- "$1" "$2"' _ "$token" "$work/output.log"
 what="-vvv showed the module invocations, with proxy masked"
 check grep -qF VALUE_SPECIFIED_IN_NO_LOG_PARAMETER "$work/output.log"
 what="verify_persistence wrote its JSON, JUnit and text reports"
 check test "$(find "$work/reports" -type f 2>/dev/null | wc -l)" -eq 3
 what="no report file holds the password"
+# shellcheck disable=SC2016  # the inner bash expands its own arguments
 check bash -c '! grep -rqsF -- "$1" "$2"' _ "$secret" "$work/reports"
 what="the calls went through the proxy, with its credentials"
 check grep -qF "CONNECT 127.0.0.1:6443 authorized" "$work/proxy.log"
 what="no call reached the proxy without its credentials"
+# shellcheck disable=SC2016  # the inner bash expands its own arguments
 check bash -c '! grep -qF refused "$1"' _ "$work/proxy.log"
 exit $failed
