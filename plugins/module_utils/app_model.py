@@ -211,17 +211,15 @@ def normalize(entry, entry_spec=None):
 
 
 def volumes_spec(app):
-    """The stateful.nfs.volumes spec of an app, as the app role calls the module."""
+    """The stateful.nfs.volumes spec of an app, from the options the app role passes (the module's defaults for
+    the rest)."""
     storage, nfs = app["storage"], app["storage"]["nfs"]
-    return {
+    return volumes.spec_of({
         "statefulset": app["name"], "namespace": app["namespace"], "claim": app["claim"],
-        "replicas": app["replicas"], "ordinals_start": 0, "nfs_server": nfs["server"], "nfs_root": nfs["root"],
-        "path_pattern": nfs["path_pattern"], "size": storage["size"], "claim_size": storage["size"],
-        "access_modes": storage["access_modes"], "reclaim_policy": storage["reclaim_policy"], "storage_class": "",
-        "mount_options": storage["mount_options"], "labels": {}, "precreate_claims": False, "delete_claims": False,
-        "rebind_released": True, "state": "present", "force": False, "wait": True,
-        "wait_timeout": app["wait_timeout"],
-    }
+        "replicas": app["replicas"], "nfs_server": nfs["server"], "nfs_root": nfs["root"],
+        "path_pattern": nfs["path_pattern"], "size": storage["size"], "access_modes": storage["access_modes"],
+        "reclaim_policy": storage["reclaim_policy"], "mount_options": storage["mount_options"],
+        "wait": True, "wait_timeout": app["wait_timeout"]})
 
 
 def statefulset_params(app):
@@ -334,7 +332,6 @@ def semantic_problems(app, hosts):
     if app["state"] == "present":
         found += rules.whole_number("replicas", app["replicas"], 1, 2)
         found += rules.labels("labels", app["labels"], reserved=True)
-        found += rules.absolute_path("storage.nfs.root", app["storage"]["nfs"]["root"])
         spec = volumes_spec(app)
         spec["replicas"] = max(app["replicas"], 1) if isinstance(app["replicas"], int) else 1
         found += renamed(volumes.problems(spec), VOLUMES_FIELDS)

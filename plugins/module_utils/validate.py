@@ -126,17 +126,18 @@ def quantity(field, value):
     return []
 
 
-def absolute_path(field, value, example="/srv/nfs"):
+def absolute_path(field, value, example="/srv/nfs/data"):
     """An absolute path in its normal form (no '.', '..', '//', trailing '/', quotes or control characters)."""
     if not isinstance(value, str) or not value:
-        return _problem(field, value, "a path is required", "give an absolute path such as %s" % example)
+        return _problem(field, value, "a path is required", "set it to an absolute directory path like %s" % example)
     if not value.startswith("/"):
-        return _problem(field, value, "is not an absolute path", "start it with '/', e.g. /%s" % value.lstrip("./"))
+        return _problem(field, value, "the path is not absolute", "start it with /, e.g. /%s" % value)
     normal = "/" + posixpath.normpath(value).lstrip("/")
     if normal != value:
-        return _problem(field, value, "is not in its normal form", "write it as %s" % normal)
+        return _problem(field, value, "the path is not normalized", "write it as %s" % normal)
     if re.search(r"[\"\\\x00-\x1f\x7f]", value):
-        return _problem(field, value, "contains a quote, backslash or control character", "use a plain path")
+        return _problem(field, value, "the path contains a quote, backslash or control character",
+                        "rename the directory to a plain path")
     return []
 
 

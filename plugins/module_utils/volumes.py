@@ -170,6 +170,13 @@ SPEC_FIELDS = ("statefulset", "namespace", "claim", "replicas", "ordinals_start"
 
 def spec_from_params(params):
     """The validated spec (a plain dict) from the module options; raises SpecError."""
+    spec = spec_of(params)
+    validate(spec)
+    return spec
+
+
+def spec_of(params):
+    """The spec from the module options with the module's defaults filled in, not yet validated."""
     spec = dict((key, params.get(key)) for key in SPEC_FIELDS)
     spec["ordinals_start"] = spec["ordinals_start"] or 0
     spec["path_pattern"] = spec["path_pattern"] or manifests.DEFAULT_PATH_PATTERN
@@ -186,7 +193,6 @@ def spec_from_params(params):
     spec["force"] = bool(spec["force"])
     spec["wait"] = bool(spec["wait"])
     spec["wait_timeout"] = 120 if spec["wait_timeout"] is None else spec["wait_timeout"]
-    validate(spec)
     return spec
 
 

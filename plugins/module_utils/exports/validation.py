@@ -40,7 +40,6 @@ PROTECTED_PATHS = frozenset((
 
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 HOST_BAD_CHARS = re.compile(r"[\s()\"',;{}#\\]")
-PATH_BAD_CHARS = re.compile(r"[\"\\\x00-\x1f\x7f]")
 # Value rules of exportfs (nfs-utils exports.c): anonuid/anongid are strtol numbers; fsid is a strtoul
 # number (decimal, 0x hex or 0 octal), "root", or a UUID.
 ID_RE = re.compile(r"^-?[0-9]+$")
@@ -74,18 +73,7 @@ def _is_uuid(value):
 
 
 def check_path(path, field):
-    if not isinstance(path, str) or not path:
-        raise SpecError(field, path, "a path is required", "set it to an absolute directory path like /srv/nfs/data")
-    if not path.startswith("/"):
-        raise SpecError(field, path, "the path is not absolute", "start it with /, e.g. /%s" % path)
-    normal = posixpath.normpath(path)
-    if normal.startswith("//"):
-        normal = "/" + normal.lstrip("/")
-    if normal != path:
-        raise SpecError(field, path, "the path is not normalized", "write it as %s" % normal)
-    if PATH_BAD_CHARS.search(path):
-        raise SpecError(field, path, "the path contains a quote, backslash or control character",
-                        "rename the directory to a plain path")
+    raise_all(rules.absolute_path(field, path))
 
 
 def check_mode(mode, field):
