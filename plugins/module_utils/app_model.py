@@ -407,11 +407,19 @@ WORKLOAD_ACCESS = [
 PROOF_ACCESS = [("get", "statefulsets", "apps", True), ("patch", "statefulsets", "apps", True),
                 ("list", "pods", "", True), ("delete", "pods", "", True), ("create", "pods/exec", "", True),
                 ("list", "persistentvolumeclaims", "", True), ("get", "persistentvolumes", "", False)]
+# move_pod cordons the replica's node and uncordons it afterwards.
+MOVE_ACCESS = [("list", "nodes", "", False), ("get", "nodes", "", False), ("patch", "nodes", "", False)]
 TEARDOWN_ACCESS = [
     ("list", "persistentvolumes", "", False), ("delete", "persistentvolumes", "", False),
     ("get", "services", "", True), ("delete", "services", "", True), ("get", "statefulsets", "apps", True),
     ("delete", "statefulsets", "apps", True), ("list", "persistentvolumeclaims", "", True),
     ("delete", "persistentvolumeclaims", "", True), ("list", "pods", "", True)]
+
+
+def moves_pods(app):
+    """Whether the app's proof includes a move_pod disruption."""
+    return any((item if isinstance(item, str) else (item or {}).get("type")) == "move_pod"
+               for item in app["verify"]["disruptions"] or [])
 
 
 def access_of(apps, workflow, proof=True):
@@ -423,6 +431,7 @@ def access_of(apps, workflow, proof=True):
         proven = [app for app in present if app["verify"]["enabled"]] if proof else []
         wanted = [(item, present) for item in (WORKLOAD_ACCESS if workflow == "site" else [])]
         wanted += [(item, proven) for item in PROOF_ACCESS]
+        wanted += [(item, [app for app in proven if moves_pods(app)]) for item in MOVE_ACCESS]
     access = []
     for (verb, resource, group, namespaced), scope in wanted:
         if not scope:

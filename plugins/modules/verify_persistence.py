@@ -21,7 +21,8 @@ description:
     the time the pod became Ready."
   - "Checked after each disruption: the same set of ordinals; hostname equals the pod name; the claim is still
     C(<template>-<statefulset>-<ordinal>) with the same UID, the same PV and the same NFS export; every marker
-    is intact; for V(scale_down_up), the claims of the removed replicas stayed Bound and re-attached; with
+    is intact; for V(scale_down_up), the claims of the removed replicas stayed Bound and re-attached; for
+    V(move_pod), the pod runs on another node than before; with
     O(check_dns), C(<pod>.<service>.<namespace>.svc.<domain>) resolves from inside another replica to the new
     pod's IP and the SRV records of the headless Service list every ready replica."
   - A disruption is finished only when each disrupted pod was recreated (a new UID, not merely present) and
@@ -67,12 +68,19 @@ options:
     description:
       - The disruptions, in order. Each entry is a disruption name or a mapping with C(type) and options.
       - "C(type): V(delete_pod) deletes a pod; V(delete_pod_force) deletes it with grace period 0;
-        V(rollout_restart) sets the C(kubectl.kubernetes.io/restartedAt) annotation of the pod template, as
+        V(move_pod) cordons the node the pod runs on (as C(kubectl cordon)), deletes the pod, waits until its
+        successor is Ready on another node, and uncordons the node (also when the step fails; a node that was
+        already cordoned stays so); V(rollout_restart) sets the C(kubectl.kubernetes.io/restartedAt) annotation of the pod template, as
         C(kubectl rollout restart) does, and waits for the rollout (not with the OnDelete update strategy or a
         partition); V(scale_to_zero) scales to 0 and back; V(scale_down_up) scales to C(replicas - count) and back,
         and checks that the removed replicas' claims are kept, Bound, and re-attached."
-      - "C(ordinal) (V(delete_pod), V(delete_pod_force)): the ordinal of the pod to delete. Without it every pod is
-        deleted, one at a time, each one a step of its own."
+      - "C(ordinal) (V(delete_pod), V(delete_pod_force), V(move_pod)): the ordinal of the pod to delete or move.
+        Without it every pod is deleted or moved, one at a time, each one a step of its own."
+      - V(move_pod) proves what node-local storage (hostPath, emptyDir, local volumes) cannot, that a replica
+        rescheduled to another node finds its data. It needs a second node that can take the pod (Ready, not
+        cordoned, no NoSchedule or NoExecute taint); with fewer the task fails before anything is touched, naming
+        each node and why it cannot take pods. The cordon carries the annotation C(stateful.nfs/cordoned-by) with
+        the run's token, so a node left cordoned by a run that was killed can be found and uncordoned.
       - "C(at_once) (V(delete_pod), V(delete_pod_force)): delete every pod at once, as one step. Only for a
         StatefulSet with C(podManagementPolicy: Parallel)."
       - "C(count) (V(scale_down_up)): how many replicas to remove, default V(1), fewer than the replicas."
@@ -169,7 +177,8 @@ notes:
     except that V(rollout_restart) leaves the C(kubectl.kubernetes.io/restartedAt) annotation on the pod template,
     as C(kubectl rollout restart) does.
   - Needs the rights to get and list StatefulSets, pods, events, Services, claims and PVs, to delete pods, to patch
-    StatefulSets and their scale subresource, and to create pods/exec.
+    StatefulSets and their scale subresource, and to create pods/exec; V(move_pod) also to get, list and patch
+    nodes.
 seealso:
   - module: stateful.nfs.statefulset
   - module: stateful.nfs.volumes
@@ -310,6 +319,12 @@ steps:
       type: dict
     claims_while_down:
       description: For V(scale_down_up), the removed replicas' claims while scaled down (exists, uid, phase).
+      type: dict
+    nodes_before:
+      description: For V(move_pod), the node of the moved pod before the step (pod name -> node).
+      type: dict
+    nodes_after:
+      description: For V(move_pod), the node of its successor.
       type: dict
 table:
   description: The result table, one row per replica and step (in check mode, per replica as found).

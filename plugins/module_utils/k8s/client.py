@@ -72,6 +72,7 @@ REQUEST_TIMEOUT = (10, 60)
 # kind -> (API group/version path, plural, namespaced)
 KINDS = {
     "Namespace": ("/api/v1", "namespaces", False),
+    "Node": ("/api/v1", "nodes", False),
     "PersistentVolume": ("/api/v1", "persistentvolumes", False),
     "PersistentVolumeClaim": ("/api/v1", "persistentvolumeclaims", True),
     "Service": ("/api/v1", "services", True),

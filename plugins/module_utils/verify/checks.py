@@ -11,7 +11,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 CHECKS = ("present", "ready", "exec", "hostname", "claim", "storage", "marker", "recreated", "dns", "srv",
-          "ordinals", "claims_kept", "disruption")
+          "ordinals", "claims_kept", "moved", "disruption")
 
 
 def result(step, replica, check, passed, expected, seen):
@@ -92,6 +92,26 @@ def check_claims_kept(step, outcome):
                               state["exists"] and not state["terminating"] and state["phase"] == "Bound",
                               "kept and Bound while scaled down", seen))
     return results
+
+
+def check_moved(step, outcome, records):
+    """move_pod: each moved pod now runs on a node other than the one it was on."""
+    results = []
+    by_pod = dict((record["pod"], record) for record in records.values())
+    for pod, before in sorted((outcome.get("nodes_before") or {}).items()):
+        now = (by_pod.get(pod) or {}).get("node")
+        results.append(result(step, pod, "moved", now is not None and now != before,
+                              "running on a node other than %s" % before, "on %s" % _show(now)))
+    return results
+
+
+def check_outcome(step, outcome, records):
+    """The checks that belong to one kind of disruption (what it promised besides the replicas' own checks)."""
+    if outcome.get("type") == "scale_down_up":
+        return check_claims_kept(step, outcome)
+    if outcome.get("type") == "move_pod":
+        return check_moved(step, outcome, records)
+    return []
 
 
 def check_dns(step, record, fqdn, resolver, answer):

@@ -18,6 +18,7 @@ import time
 from ansible_collections.stateful.nfs.plugins.module_utils.k8s import waiter
 from ansible_collections.stateful.nfs.plugins.module_utils.k8s.client import object_ref
 from ansible_collections.stateful.nfs.plugins.module_utils.statefulset import rollout_status
+from ansible_collections.stateful.nfs.plugins.module_utils.verify import nodes as node_utils
 from ansible_collections.stateful.nfs.plugins.module_utils.verify.observe import is_ready, list_pods
 from ansible_collections.stateful.nfs.plugins.module_utils.verify.plan import claim_name, pod_name
 
@@ -169,6 +170,40 @@ def delete_pods(client, target, step, timer, force=False):
     return _finish(outcome, target, pods, timer)
 
 
+def move_pod(client, target, step, timer, by):
+    """Cordon the node of the step's pod, delete the pod, wait until its successor is Ready on another node,
+    uncordon (also when the wait fails). `by` goes into the cordon annotation: who cordoned the node."""
+    outcome = _new_outcome(step, target)
+    pods = list_pods(client, target)
+    outcome["old_uids"] = _uids(pods, target, step["ordinals"])
+    (ordinal,) = step["ordinals"]
+    name = pod_name(target, ordinal)
+    from_node = ((pods.get(ordinal) or {}).get("spec") or {}).get("nodeName")
+    outcome["nodes_before"] = {name: from_node}
+    everything = client.list("Node")
+    if from_node is None or node_utils.other_node(everything, from_node) is None:
+        outcome["duration_seconds"] = timer.elapsed()
+        raise DisruptionFailed("%s: no node other than %s can take %s; the nodes are: %s" % (
+            step["name"], from_node or "(none: the pod is not scheduled)", name, node_utils.describe(everything)),
+            outcome)
+    cordoned = node_utils.cordon(client, from_node, by)
+    outcome["notes"].append("cordoned %s" % from_node if cordoned else "%s was already cordoned" % from_node)
+    try:
+        client.delete("Pod", name, target["namespace"], uid=outcome["old_uids"].get(name))
+        outcome["notes"].append("deleted %s" % name)
+        pods = wait_for(client, target, timer, "%s recreated with a new UID on a node other than %s and every "
+                        "replica Ready" % (name, from_node),
+                        lambda p: recreation_problems(target, p, outcome["old_uids"]), outcome)
+    finally:
+        if cordoned:
+            node_utils.uncordon(client, from_node)
+            outcome["notes"].append("uncordoned %s" % from_node)
+    to_node = ((pods.get(ordinal) or {}).get("spec") or {}).get("nodeName")
+    outcome["nodes_after"] = {name: to_node}
+    outcome["notes"].append("%s moved from %s to %s" % (name, from_node, to_node))
+    return _finish(outcome, target, pods, timer)
+
+
 def rollout_restart(client, target, step, timer):
     """Set the restartedAt annotation of the pod template (as `kubectl rollout restart`), wait for the rollout."""
     outcome = _new_outcome(step, target)
@@ -232,12 +267,14 @@ def scale_down_and_up(client, target, step, timer, replicas_down):
     return _finish(outcome, target, pods, timer)
 
 
-def run(client, target, step, clock=time.monotonic, sleep=time.sleep, interval=1.0):
+def run(client, target, step, clock=time.monotonic, sleep=time.sleep, interval=1.0, by="stateful.nfs"):
     """Perform one step of the plan; the outcome says what was done and how long it took."""
     timer = Clock(step["timeout"], clock=clock, sleep=sleep, interval=interval)
     kind = step["type"]
     if kind in ("delete_pod", "delete_pod_force"):
         return delete_pods(client, target, step, timer, force=kind == "delete_pod_force")
+    if kind == "move_pod":
+        return move_pod(client, target, step, timer, by)
     if kind == "rollout_restart":
         return rollout_restart(client, target, step, timer)
     if kind == "scale_to_zero":

@@ -12,7 +12,11 @@ import re
 from ansible_collections.stateful.nfs.plugins.module_utils import naming
 from ansible_collections.stateful.nfs.plugins.module_utils.errors import SpecError
 
-DISRUPTIONS = ("delete_pod", "delete_pod_force", "rollout_restart", "scale_to_zero", "scale_down_up")
+DISRUPTIONS = ("delete_pod", "delete_pod_force", "move_pod", "rollout_restart", "scale_to_zero", "scale_down_up")
+# The disruptions that act on pods one by one (an `ordinal`, or every pod one step each).
+POD_DISRUPTIONS = ("delete_pod", "delete_pod_force", "move_pod")
+# The ones that may delete several pods in one step (`at_once`).
+AT_ONCE_DISRUPTIONS = ("delete_pod", "delete_pod_force")
 DISRUPTION_KEYS = ("type", "ordinal", "count", "at_once", "timeout")
 DEFAULT_MARKER_NAME = ".stateful-nfs-verify"
 TOKEN_RE = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
@@ -48,8 +52,8 @@ def normalize_disruption(index, item, default_timeout):
         _fail(field + ".type", kind, "is not a known disruption", "use one of %s" % ", ".join(DISRUPTIONS))
     ordinal = item.get("ordinal")
     if ordinal is not None:
-        if kind not in ("delete_pod", "delete_pod_force"):
-            _fail(field + ".ordinal", ordinal, "only delete_pod and delete_pod_force act on one ordinal",
+        if kind not in POD_DISRUPTIONS:
+            _fail(field + ".ordinal", ordinal, "only %s act on one ordinal" % ", ".join(POD_DISRUPTIONS),
                   "drop ordinal from the %s entry" % kind)
         if isinstance(ordinal, bool) or not isinstance(ordinal, int) or ordinal < 0:
             _fail(field + ".ordinal", ordinal, "must be a pod ordinal (0, 1, ...)", "give for example ordinal: 0")
@@ -61,8 +65,8 @@ def normalize_disruption(index, item, default_timeout):
         check_positive(field + ".count", count)
     at_once = item.get("at_once")
     if at_once is not None:
-        if kind not in ("delete_pod", "delete_pod_force"):
-            _fail(field + ".at_once", at_once, "only delete_pod and delete_pod_force delete several pods",
+        if kind not in AT_ONCE_DISRUPTIONS:
+            _fail(field + ".at_once", at_once, "only %s delete several pods" % " and ".join(AT_ONCE_DISRUPTIONS),
                   "drop at_once from the %s entry" % kind)
         if not isinstance(at_once, bool):
             _fail(field + ".at_once", at_once, "must be true or false", "write at_once: true")
@@ -249,9 +253,9 @@ def marker_content(token, target, ordinal):
 
 # ---------------------------------------------------------------- the ordered steps
 
-def _step(index, disruption, ordinals, target):
+def _step(index, disruption, ordinals, target, disruption_index):
     kind = disruption["type"]
-    if kind in ("delete_pod", "delete_pod_force"):
+    if kind in POD_DISRUPTIONS:
         label = "%s[%s]" % (kind, ",".join(pod_name(target, o) for o in ordinals))
     elif kind == "scale_down_up":
         label = "%s[%d->%d->%d]" % (kind, target["replicas"], target["replicas"] - disruption["count"],
@@ -260,7 +264,8 @@ def _step(index, disruption, ordinals, target):
         label = "%s[%d->0->%d]" % (kind, target["replicas"], target["replicas"])
     else:
         label = kind
-    return {"index": index, "name": label, "type": kind, "ordinals": list(ordinals),
+    return {"index": index, "disruption_index": disruption_index, "name": label, "type": kind,
+            "ordinals": list(ordinals),
             "pods": [pod_name(target, o) for o in ordinals], "count": disruption["count"],
             "timeout": disruption["timeout"]}
 
@@ -302,7 +307,7 @@ def build_plan(spec, target):
     for index, disruption in enumerate(spec["disruptions"]):
         check_disruption(index, disruption, target)
         kind = disruption["type"]
-        if kind in ("delete_pod", "delete_pod_force"):
+        if kind in POD_DISRUPTIONS:
             if disruption["ordinal"] is not None:
                 groups = [[disruption["ordinal"]]]
             elif disruption["at_once"]:
@@ -314,7 +319,7 @@ def build_plan(spec, target):
         else:
             groups = [list(target["ordinals"])]
         for ordinals in groups:
-            steps.append(_step(len(steps) + 1, disruption, ordinals, target))
+            steps.append(_step(len(steps) + 1, disruption, ordinals, target, index))
     return steps
 
 

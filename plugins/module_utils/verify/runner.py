@@ -17,7 +17,7 @@ from ansible_collections.stateful.nfs.plugins.module_utils import statefulset as
 from ansible_collections.stateful.nfs.plugins.module_utils.k8s import waiter
 from ansible_collections.stateful.nfs.plugins.module_utils.errors import Failure, SpecError
 from ansible_collections.stateful.nfs.plugins.module_utils.k8s.client import K8sError, object_ref
-from ansible_collections.stateful.nfs.plugins.module_utils.verify import checks, dns, disruptions, observe, plan
+from ansible_collections.stateful.nfs.plugins.module_utils.verify import checks, dns, disruptions, nodes, observe, plan
 from ansible_collections.stateful.nfs.plugins.module_utils.verify import report as reports
 
 BASELINE = "baseline"
@@ -165,7 +165,7 @@ class Run(object):
                                                 expected_marker=self.expected_marker(ordinal),
                                                 old_uid=old_uids.get(record["pod"])))
         if outcome is not None:
-            results.extend(checks.check_claims_kept(step, outcome))
+            results.extend(checks.check_outcome(step, outcome, records))
         if self.spec["check_dns"]:
             results.extend(self.dns_results(step, records))
         self.record(step, records, results)
@@ -277,6 +277,8 @@ def run(client, spec, exec_fn, check_mode=False, want_diff=False, clock=time.mon
     steps = plan.build_plan(spec, target)
     plan_lines = plan.describe_plan(spec, target, steps)
     run_ = Run(client, spec, target, steps, exec_fn, clock, sleep, interval)
+    if any(step["type"] == "move_pod" for step in steps):
+        nodes.check_moves(steps, client.list("Node"))
     preflight(client, sts, target, spec, clock, sleep, interval)
     if check_mode:
         result = check_mode_result(run_, plan_lines, run_.observe(inside=False))
@@ -304,6 +306,11 @@ def run(client, spec, exec_fn, check_mode=False, want_diff=False, clock=time.mon
     return finish(run_, plan_lines, started, now(), round(clock() - start_clock, 2), want_diff)
 
 
+def cordoned_by(spec):
+    """The cordon annotation's value: which run to ask about a node it left cordoned."""
+    return "%s token %s" % (reports.TOOL, spec["marker"]["token"])
+
+
 def execute(run_, steps):
     """Baseline, then each disruption with its checks. Stops after a disruption that did not finish."""
     spec, target = run_.spec, run_.target
@@ -328,7 +335,7 @@ def execute(run_, steps):
         old_uids = dict((current[o]["pod"], current[o].get("uid")) for o in step["ordinals"] if o in current)
         try:
             outcome = disruptions.run(run_.client, target, step, clock=run_.clock, sleep=run_.sleep,
-                                      interval=run_.interval)
+                                      interval=run_.interval, by=cordoned_by(spec))
         except disruptions.DisruptionFailed as exc:
             outcome = dict(exc.outcome, error=str(exc))
         except K8sError as exc:
@@ -338,14 +345,15 @@ def execute(run_, steps):
                                   "started": outcome.get("started"), "duration_seconds": outcome.get("duration_seconds"),
                                   "notes": outcome.get("notes") or [], "error": outcome.get("error"),
                                   "old_uids": outcome.get("old_uids"), "new_uids": outcome.get("new_uids"),
-                                  "claims_while_down": outcome.get("claims_while_down") or {}})
+                                  "claims_while_down": outcome.get("claims_while_down") or {},
+                                  "nodes_before": outcome.get("nodes_before") or {},
+                                  "nodes_after": outcome.get("nodes_after") or {}})
         if outcome.get("error"):
             run_.results.append(checks.result(step["name"], ", ".join(step["pods"]), "disruption", False,
                                               "the disruption finishes within %ss" % step["timeout"], outcome["error"]))
             return
         current = run_.observe()
-        run_.check_step(step["name"], current, baseline, old_uids,
-                        outcome if step["type"] == "scale_down_up" else None)
+        run_.check_step(step["name"], current, baseline, old_uids, outcome)
 
 
 def finish(run_, plan_lines, started, finished, duration, want_diff):

@@ -82,6 +82,16 @@ def test_a_good_entry_is_normalized_and_planned_on_both_planes():
     assert len(result["access"]) == len(set(str(sorted(item.items())) for item in result["access"]))
 
 
+def test_node_access_is_asked_only_for_a_proof_that_moves_pods():
+    def node_verbs(result):
+        return sorted(item["verb"] for item in result["access"] if item["resource"] == "nodes")
+    assert node_verbs(app_model.plan([entry()], ENTRY_SPEC)) == []
+    moving = app_model.plan([entry(verify={"disruptions": ["delete_pod", {"type": "move_pod", "ordinal": 0}]})],
+                            ENTRY_SPEC)
+    assert moving["problems"] == [] and node_verbs(moving) == ["get", "list", "patch"]
+    assert node_verbs(app_model.plan([entry(verify={"disruptions": ["move_pod"]})], ENTRY_SPEC, proof=False)) == []
+
+
 def test_a_format_spec_in_the_path_pattern_gives_the_same_path_on_both_planes():
     result = app_model.plan([entry(storage__nfs__path_pattern="{root}/{claim}-{statefulset}-{ordinal:02d}")],
                             ENTRY_SPEC)

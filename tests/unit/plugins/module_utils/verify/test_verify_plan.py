@@ -43,6 +43,8 @@ def test_disruption_names_and_dicts_are_normalized_with_the_default_timeout():
     ({"type": "delete_pod", "ordinal": -1}, "disruptions[0].ordinal"),
     ({"type": "delete_pod", "ordinl": 1}, "disruptions[0].ordinl"),
     ({"type": "delete_pod", "ordinal": 0, "at_once": True}, "disruptions[0].at_once"),
+    ({"type": "move_pod", "at_once": True}, "disruptions[0].at_once"),
+    ({"type": "move_pod", "count": 1}, "disruptions[0].count"),
     ({"type": "scale_to_zero", "timeout": 0}, "disruptions[0].timeout"),
     (7, "disruptions[0]"),
 ])

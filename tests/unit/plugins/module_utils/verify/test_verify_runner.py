@@ -327,3 +327,91 @@ def test_at_once_deletes_every_pod_before_waiting(fake_time):
     deletes = [i for i, c in enumerate(cluster.calls) if c[0] == "delete"]
     assert len(deletes) == 2 and deletes[1] == deletes[0] + 1  # no LIST between: deleted together
     assert result["steps"][1]["pods"] == ["web-0", "web-1"] and result["passed"]
+
+
+# ---------------------------------------------------------------- move_pod
+
+def node_patches(cluster):
+    return [(call[2], call[4]["spec"]["unschedulable"]) for call in cluster.calls
+            if call[0] == "patch" and call[1] == "Node"]
+
+
+def test_move_pod_moves_each_replica_to_another_node_and_uncordons(fake_time):
+    cluster = FakeCluster(make_sts(), nodes=("node1", "node2"))
+    assert set(p["spec"]["nodeName"] for p in cluster.pods.values()) == {"node1"}
+    result = run(cluster, fake_time, spec_of(disruptions=[{"type": "move_pod", "ordinal": 0}]))
+    assert result["passed"] is True
+    step = result["steps"][1]
+    assert step["name"] == "move_pod[web-0]"
+    assert step["nodes_before"] == {"web-0": "node1"} and step["nodes_after"] == {"web-0": "node2"}
+    assert step["notes"] == ["cordoned node1", "deleted web-0", "uncordoned node1", "web-0 moved from node1 to node2"]
+    assert node_patches(cluster) == [("node1", True), ("node1", None)]
+    assert cluster.nodes["node1"]["spec"] == {} and cluster.nodes["node1"]["metadata"]["annotations"] == {}
+    rows = dict(((row["step"], row["pod"]), row["node"]) for row in result["table"])
+    assert rows[("baseline", "web-0")] == "node1" and rows[("move_pod[web-0]", "web-0")] == "node2"
+    assert rows[("move_pod[web-0]", "web-1")] == "node1"  # not moved
+    checks_of = dict((row["pod"], row["checks"]) for row in result["table"] if row["step"] == "move_pod[web-0]")
+    assert checks_of["web-0"]["moved"] == "pass" and "moved" not in checks_of["web-1"]
+
+
+def test_move_pod_without_ordinal_moves_every_replica_one_at_a_time(fake_time):
+    cluster = FakeCluster(make_sts(), nodes=("node1", "node2"))
+    result = run(cluster, fake_time, spec_of(disruptions=["move_pod"]))
+    assert [s["name"] for s in result["steps"]] == ["baseline", "move_pod[web-0]", "move_pod[web-1]"]
+    assert [s["nodes_after"] for s in result["steps"][1:]] == [{"web-0": "node2"}, {"web-1": "node2"}]
+    assert not any(n["spec"].get("unschedulable") for n in cluster.nodes.values())
+
+
+def test_move_pod_on_a_single_node_fails_before_anything_is_touched(cluster, fake_time):
+    with pytest.raises(SpecError) as caught:
+        run(cluster, fake_time, spec_of(disruptions=["delete_pod", "move_pod"]))
+    message = str(caught.value)
+    assert "disruptions[1].type" in message and "move_pod" in message
+    assert "a second node" in message and "node1" in message and "Fix:" in message
+    assert [c for c in cluster.calls if c[0] in ("exec", "delete", "patch")] == []
+
+
+def test_move_pod_names_a_node_that_cannot_take_pods_and_why(fake_time):
+    cluster = FakeCluster(make_sts(), nodes=("node1", "node2"))
+    cluster.nodes["node2"]["spec"]["unschedulable"] = True
+    with pytest.raises(SpecError) as caught:
+        run(cluster, fake_time, spec_of(disruptions=["move_pod"]))
+    assert "node1, node2 (cordoned)" in str(caught.value)
+
+
+def test_move_pod_on_node_local_volumes_fails_naming_the_lost_marker(fake_time):
+    """hostPath-like volumes: the claim and PV stay, the data stays behind on the old node."""
+    cluster = FakeCluster(make_sts(), nodes=("node1", "node2"), node_local=True)
+    with pytest.raises(Failure) as caught:
+        run(cluster, fake_time, spec_of(disruptions=[{"type": "move_pod", "ordinal": 1}]))
+    message = str(caught.value)
+    assert "web-1 after move_pod[web-1]: marker: expected 'tok www-web-1' in /data/.stateful-nfs-verify, " \
+           "saw no marker file" in message
+    findings = caught.value.result["findings"]
+    assert [(f["replica"], f["check"]) for f in findings] == [("web-1", "marker")]
+    assert cluster.nodes["node1"]["spec"] == {}  # uncordoned also when the proof fails
+
+
+def test_move_pod_that_cannot_be_scheduled_times_out_and_still_uncordons(fake_time):
+    cluster = FakeCluster(make_sts(), nodes=("node1", "node2"))
+
+    def node2_goes_away(c):
+        if any(call[0] == "delete" for call in c.calls):
+            c.nodes["node2"]["status"]["conditions"][0]["status"] = "False"
+    cluster.on_list.append(node2_goes_away)
+    with pytest.raises(Failure) as caught:
+        run(cluster, fake_time, spec_of(timeout=20, disruptions=[{"type": "move_pod", "ordinal": 0}]))
+    message = str(caught.value)
+    assert "move_pod[web-0]: timed out after 20s waiting until web-0 recreated with a new UID on a node other " \
+           "than node1" in message
+    assert "last event: FailedScheduling: 0/2 nodes are available" in message
+    assert node_patches(cluster) == [("node1", True), ("node1", None)]
+    assert caught.value.result["steps"][1]["notes"][-1] == "uncordoned node1"
+
+
+def test_move_pod_leaves_a_node_cordoned_by_someone_else_cordoned(fake_time):
+    cluster = FakeCluster(make_sts(), nodes=("node1", "node2", "node3"))
+    cluster.nodes["node1"]["spec"]["unschedulable"] = True  # the pods were placed before the cordon
+    result = run(cluster, fake_time, spec_of(disruptions=[{"type": "move_pod", "ordinal": 0}]))
+    assert result["steps"][1]["notes"][0] == "node1 was already cordoned"
+    assert node_patches(cluster) == [] and cluster.nodes["node1"]["spec"]["unschedulable"] is True

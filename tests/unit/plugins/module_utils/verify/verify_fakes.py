@@ -4,7 +4,9 @@
 """A fake of the client boundary (the K8sClient methods and the exec function) with a tiny StatefulSet
 controller behind it, so the run can be exercised end to end without a cluster.
 
-Volumes keep files per claim; an emptyDir volume keeps them per pod UID, so its data dies with the pod.
+Volumes keep files per claim; an emptyDir volume keeps them per pod UID, so its data dies with the pod, and
+with `node_local` a claim's files are kept per node (as on a hostPath PV), so they stay behind when a pod moves.
+Pods land on the first node (by name) that can take them; with none, they stay Pending.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -14,6 +16,7 @@ __metaclass__ = type
 import copy
 import itertools
 
+from ansible_collections.stateful.nfs.plugins.module_utils.verify import nodes as node_utils
 from ansible_collections.stateful.nfs.plugins.module_utils.verify import observe
 from ansible_collections.stateful.nfs.plugins.module_utils.verify.pod_exec import ExecResult
 from ansible_collections.stateful.nfs.tests.unit.plugins.module_utils.fakes import FakeK8sClient
@@ -47,11 +50,18 @@ def make_sts(name="web", namespace="ns", replicas=2, claim="www", mount="/data",
     return sts
 
 
+def make_node(name, ready=True):
+    return {"kind": "Node", "metadata": {"name": name, "annotations": {}}, "spec": {},
+            "status": {"conditions": [{"type": "Ready", "status": "True" if ready else "False"}]}}
+
+
 class FakeCluster(FakeK8sClient):
     """K8sClient's methods (get, list, patch, delete, events_for) over an in-memory StatefulSet."""
 
-    def __init__(self, sts, nfs_server="10.0.0.1"):
+    def __init__(self, sts, nfs_server="10.0.0.1", nodes=("node1",), node_local=False):
         super(FakeCluster, self).__init__()
+        self.nodes = dict((name, make_node(name)) for name in nodes)
+        self.node_local = node_local
         self.sts = sts
         self.ns = sts["metadata"]["namespace"]
         self.name = sts["metadata"]["name"]
@@ -95,6 +105,10 @@ class FakeCluster(FakeK8sClient):
                                 "spec": {"nfs": {"server": self.nfs_server, "path": "/srv/%s" % claim}},
                                 "status": {"phase": "Bound"}}
         broken = self.revision == self.broken_revision
+        places = node_utils.schedulable(self.nodes.values())
+        if not places:
+            self.make_pending(name, uid, volumes)
+            return
         conditions = [{"type": "Ready", "status": "False" if broken else "True",
                        "lastTransitionTime": "2026-01-01T00:00:%02dZ" % (next(self.ips) % 60)}]
         statuses = [{"name": "main", "state": {"waiting": {"reason": "ErrImageNeverPull", "message": "no image"}}
@@ -102,7 +116,7 @@ class FakeCluster(FakeK8sClient):
         pod = {"kind": "Pod", "apiVersion": "v1",
                "metadata": {"name": name, "namespace": self.ns, "uid": uid,
                             "labels": {"app": self.name, "controller-revision-hash": "rev-%d" % self.revision}},
-               "spec": {"nodeName": "node1", "volumes": volumes, "hostname": name},
+               "spec": {"nodeName": places[0], "volumes": volumes, "hostname": name},
                "status": {"phase": "Pending" if broken else "Running", "podIP": "10.244.0.%d" % next(self.ips),
                           "conditions": conditions, "containerStatuses": statuses}}
         if broken:
@@ -110,6 +124,17 @@ class FakeCluster(FakeK8sClient):
                                 "reason": "ErrImageNeverPull", "message": "Container image is not present",
                                 "lastTimestamp": "2026-01-01T00:00:01Z", "metadata": {}})
         self.pods[name] = pod
+
+    def make_pending(self, name, uid, volumes):
+        self.pods[name] = {"kind": "Pod", "apiVersion": "v1",
+                           "metadata": {"name": name, "namespace": self.ns, "uid": uid,
+                                        "labels": {"app": self.name, "controller-revision-hash": "rev-%d" % self.revision}},
+                           "spec": {"volumes": volumes, "hostname": name},
+                           "status": {"phase": "Pending", "conditions": [
+                               {"type": "PodScheduled", "status": "False", "reason": "Unschedulable"}]}}
+        self.events.append({"involvedObject": {"kind": "Pod", "name": name, "uid": uid}, "reason": "FailedScheduling",
+                            "message": "0/%d nodes are available" % len(self.nodes),
+                            "lastTimestamp": "2026-01-01T00:00:02Z", "metadata": {}})
 
     def ordinal(self, name):
         return int(name.rsplit("-", 1)[1])
@@ -156,6 +181,8 @@ class FakeCluster(FakeK8sClient):
             return copy.deepcopy(self.pvs.get(name))
         if kind == "Service":
             return copy.deepcopy(self.service) if self.service and name == self.service["metadata"]["name"] else None
+        if kind == "Node":
+            return copy.deepcopy(self.nodes.get(name))
         raise AssertionError(kind)
 
     def list(self, kind, namespace=None, label_selector=None, field_selector=None):
@@ -168,6 +195,8 @@ class FakeCluster(FakeK8sClient):
             return pods
         if kind == "Event":
             return copy.deepcopy(self.events)
+        if kind == "Node":
+            return [copy.deepcopy(n) for n in self.nodes.values()]
         raise AssertionError(kind)
 
     def events_for(self, kind, name, namespace):
@@ -184,6 +213,8 @@ class FakeCluster(FakeK8sClient):
 
     def patch(self, kind, name, namespace, patch, patch_type="merge", dry_run=False, subresource=None):
         self.calls.append(("patch", kind, name, subresource, copy.deepcopy(patch)))
+        if kind == "Node":
+            return self.patch_node(name, patch)
         assert kind == "StatefulSet"
         if subresource == "scale":
             self.sts["spec"]["replicas"] = patch["spec"]["replicas"]
@@ -194,11 +225,28 @@ class FakeCluster(FakeK8sClient):
         self.sts["metadata"]["generation"] += 1
         return copy.deepcopy(self.sts)
 
+    def patch_node(self, name, patch):
+        """A merge patch of spec.unschedulable and annotations (None removes), as the server applies it."""
+        node = self.nodes[name]
+        for key, value in (patch.get("metadata") or {}).get("annotations", {}).items():
+            annotations = node["metadata"].setdefault("annotations", {})
+            if value is None:
+                annotations.pop(key, None)
+            else:
+                annotations[key] = value
+        if "unschedulable" in (patch.get("spec") or {}):
+            if patch["spec"]["unschedulable"] is None:
+                node["spec"].pop("unschedulable", None)
+            else:
+                node["spec"]["unschedulable"] = patch["spec"]["unschedulable"]
+        return copy.deepcopy(node)
+
     # ---------------------------------------------------------------- the exec boundary
     def volume_key(self, pod):
         for volume in pod["spec"]["volumes"]:
             if "persistentVolumeClaim" in volume:
-                return volume["persistentVolumeClaim"]["claimName"]
+                claim = volume["persistentVolumeClaim"]["claimName"]
+                return (claim, pod["spec"]["nodeName"]) if self.node_local else claim
         return ("emptyDir", pod["metadata"]["uid"])
 
     def exec_fn(self, client, namespace, pod_name, container, command, timeout=60):
