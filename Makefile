@@ -32,7 +32,7 @@ include tests/cluster/cluster.mk
 MOLECULE_IF_PRESENT := $(if $(wildcard molecule/default/molecule.yml),molecule)
 
 .PHONY: help deps collection sanity lint unit integration integration-host integration-testbed \
-        molecule ee-check test demo build changelog clean
+        molecule ee-check test demo bench build changelog clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-22s %s\n", $$1, $$2}'
@@ -74,6 +74,9 @@ ee-check: collection ## ansible-builder create: the execution environment's buil
 	tests/bin/ee-check
 
 test: sanity lint unit ee-check integration ## Everything CI runs: sanity, lint, unit, integration (with molecule) on the real test bed, EE context
+
+bench: collection ## Benchmark on the test bed, side by side with kubectl and kubernetes.core (BENCH_ARGS=--help)
+	tests/bin/bench $(BENCH_ARGS)
 
 demo: collection ## Bring the test bed up and run playbooks/site.yml on it; prints the verification table
 	tests/bin/demo
