@@ -162,6 +162,18 @@ static void wait_call(struct call *c)
 			}
 			usleep(200000); /* do not spin on refused connects */
 		}
+		if (!c->done && fuse_handle && fuse_session_exited(fuse_get_session(fuse_handle))) {
+			/* SIGTERM while the server is away: cancel (the callback runs) and let the loop end */
+			logmsg("exiting while a call waits for the server: cancelling it");
+			nfs_destroy_context(nfs);
+			nfs = NULL;
+			if (!c->done) {
+				c->done = 1;
+				c->status = -EIO;
+				snprintf(c->err, sizeof(c->err), "NFS3ERR_IO: unmounting");
+			}
+			return;
+		}
 		if (nfs_get_fd(nfs) < 0 && !c->done) {
 			/* no socket and nothing in progress: libnfs gave up; cancel the call (the
 			 * callback runs with an error) and let the caller build a new context */
@@ -182,6 +194,8 @@ static void wait_call(struct call *c)
 			no_fd_since = 0;
 		}
 	}
+	if (last_log)
+		logmsg("server %s OK again", server);
 }
 
 /* A failure of the transport (not an NFS status): retry (hard) or time out (soft). */
@@ -294,6 +308,11 @@ static int attempt_prepare(struct call *c)
 	c->done = 0;
 	c->status = 0;
 	c->err[0] = 0;
+	if (!nfs && fuse_handle && fuse_session_exited(fuse_get_session(fuse_handle))) {
+		c->status = -EIO;
+		snprintf(c->err, sizeof(c->err), "NFS3ERR_IO: unmounting");
+		return 0;
+	}
 	if (!nfs && mount_data_context(err, sizeof(err)) < 0) {
 		c->status = -EIO;
 		snprintf(c->err, sizeof(c->err), "remount: %s", err);
