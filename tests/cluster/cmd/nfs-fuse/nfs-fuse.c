@@ -198,10 +198,12 @@ static void wait_call(struct call *c)
 		logmsg("server %s OK again", server);
 }
 
-/* A failure of the transport (not an NFS status): retry (hard) or time out (soft). */
+/* A failure of the transport (not an NFS status), or the server's "later": retry (hard) or time out (soft). */
 static int transport_error(const struct call *c)
 {
 	if (c->status == -EFAULT || c->status == -EINTR)
+		return 1;
+	if (c->status == -EAGAIN) /* NFS3ERR_JUKEBOX: the server asks us to try again later */
 		return 1;
 	/* NFS3ERR_IO maps to -EIO as well; libnfs's status messages name the NFS3ERR_ code */
 	return c->status == -EIO && !strstr(c->err, "NFS3ERR");
@@ -337,6 +339,8 @@ static int attempt_finish(struct call *c, struct retry *rt, int *result)
 		if (rt->last_log)
 			logmsg("server %s OK again", server);
 		*result = c->status;
+		if (c->status == -ERANGE && strstr(c->err, "NFS3ERR_DQUOT"))
+			*result = -EDQUOT; /* libnfs maps DQUOT to ERANGE */
 		return 1;
 	}
 	*result = -EIO;

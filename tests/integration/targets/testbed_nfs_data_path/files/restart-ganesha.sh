@@ -20,7 +20,9 @@ mapfile -d '' environment < "/proc/$old_pid/environ"
 start_ganesha() {
   alive && return 0
   printf '\n===== %s starting ganesha (integration target testbed_nfs_data_path) =====\n' "$(date -Is)" >> "$log_file"
-  env -i "${environment[@]}" setsid "${command_line[@]}" >> "$log_file" 2>&1 < /dev/null &
+  # without our open files (above all a flock(1) lock on the test bed: ganesha would hold it forever)
+  ( for fd in /proc/"$BASHPID"/fd/*; do n=${fd##*/}; if (( n > 2 )); then eval "exec $n>&-"; fi; done
+    exec env -i "${environment[@]}" setsid "${command_line[@]}" >> "$log_file" 2>&1 < /dev/null ) &
   echo $! > "$pid_file"
 }
 trap start_ganesha EXIT
