@@ -150,11 +150,16 @@ static void wait_call(struct call *c)
 	double no_fd_since = 0, last_log = 0;
 
 	while (!c->done) {
-		struct pollfd p = {.fd = nfs_get_fd(nfs), .events = nfs_which_events(nfs)};
+		/* [1]: the FUSE device; POLLERR there means our mount is gone (unmounted, aborted) */
+		struct pollfd p[2] = {{.fd = nfs_get_fd(nfs), .events = nfs_which_events(nfs)},
+				      {.fd = fuse_handle ? fuse_session_fd(fuse_get_session(fuse_handle)) : -1}};
 		int rev = 0;
 
-		if (poll(&p, 1, 100) > 0)
-			rev = p.revents;
+		if (poll(p, 2, 100) > 0) {
+			rev = p[0].revents;
+			if (p[1].revents & (POLLERR | POLLHUP))
+				fuse_session_exit(fuse_get_session(fuse_handle));
+		}
 		if (nfs_service(nfs, rev) < 0 || (rev & (POLLERR | POLLHUP))) {
 			if (now_s() - last_log > 10) {
 				logmsg("server %s not responding, still trying (%s)", server, nfs_get_error(nfs));
