@@ -144,5 +144,6 @@ is_our_shim() { [[ -f "$1" && ! -L "$1" ]] && grep -qs "stateful-nfs test bed" "
 kubectl_admin() { "$KUBECTL" --kubeconfig "$KUBECONFIG_ADMIN" "$@"; }
 
 APT_PACKAGES=(curl etcd-server containerd runc containernetworking-plugins nfs-ganesha nfs-ganesha-vfs
-  libnfs-utils libnfs-dev libfuse3-dev fuse3 gcc libc6-dev pkg-config busybox-static rpcbind iptables conntrack ethtool socat kmod iproute2 openssl
-  util-linux mount procps python3 ca-certificates)
+  libnfs-utils busybox-static rpcbind iptables conntrack ethtool socat kmod iproute2 openssl
+  util-linux mount procps python3 ca-certificates
+  libnfs-dev libfuse3-dev fuse3 gcc libc6-dev pkg-config)   # the last line: nfs-fuse, the node's NFS client
