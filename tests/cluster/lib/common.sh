@@ -56,6 +56,13 @@ build_key() {
 K8S_BIN_DIR="$CACHE_DIR/k8s-${K8S_VERSION}-$(build_key)/bin"
 COREDNS_BIN_DIR="$CACHE_DIR/coredns-${COREDNS_VERSION}/bin"
 IMAGES_DIR="$CACHE_DIR/images"
+# The NFS client (FUSE over libnfs): keyed by its source and the versions of the libraries it links.
+nfs_fuse_key() {
+  { cat "$TESTBED_DIR/cmd/nfs-fuse/nfs-fuse.c"
+    dpkg-query -W -f='${Package} ${Version}\n' libnfs-dev libfuse3-dev 2>/dev/null; } | sha256sum | cut -c1-12
+}
+NFS_FUSE_DIR="$CACHE_DIR/nfs-fuse-$(nfs_fuse_key)"
+NFS_FUSE_BIN="$NFS_FUSE_DIR/nfs-fuse"
 
 KUBECTL="$K8S_BIN_DIR/kubectl"
 
@@ -138,4 +145,5 @@ kubectl_admin() { "$KUBECTL" --kubeconfig "$KUBECONFIG_ADMIN" "$@"; }
 
 APT_PACKAGES=(curl etcd-server containerd runc containernetworking-plugins nfs-ganesha nfs-ganesha-vfs
   libnfs-utils busybox-static rpcbind iptables conntrack ethtool socat kmod iproute2 openssl
-  util-linux mount procps python3 ca-certificates)
+  util-linux mount procps python3 ca-certificates
+  libnfs-dev libfuse3-dev fuse3 gcc libc6-dev pkg-config)   # the last line: nfs-fuse, the node's NFS client

@@ -14,6 +14,9 @@ collection uses a fixed table of paths) and make with it what no module makes: o
   kube.py KUBECONFIG delete KIND NAME [-n NS] [--now] [--wait]
                                                         -> deletes it, gone already is fine (--now: no grace
                                                            period; --wait: until it is gone)
+  kube.py KUBECONFIG exec POD [-n NS] [-c CONTAINER] -- COMMAND...
+                                                        -> runs COMMAND in the pod: its stdout and stderr,
+                                                           and its exit status as ours
 
 KIND is one of API_VERSIONS; every wait gives up after TIMEOUT seconds.
 """
@@ -44,7 +47,8 @@ def parse(argv):
     parser.set_defaults(name=None)
     commands = parser.add_subparsers(dest="command", required=True)
     for command, positional in (("get", ["kind", "name"]), ("list", ["kind"]), ("create", []),
-                                ("patch", ["kind", "name", "patch"]), ("delete", ["kind", "name"])):
+                                ("patch", ["kind", "name", "patch"]), ("delete", ["kind", "name"]),
+                                ("exec", ["name"])):
         sub = commands.add_parser(command)
         for name in positional:
             sub.add_argument(name, choices=sorted(API_VERSIONS) if name == "kind" else None)
@@ -53,7 +57,12 @@ def parse(argv):
     commands.choices["create"].add_argument("--wait-phase")
     commands.choices["delete"].add_argument("--now", action="store_true")
     commands.choices["delete"].add_argument("--wait", action="store_true")
-    return parser.parse_args(argv[1:])
+    commands.choices["exec"].add_argument("-c", "--container")
+    # exec: everything after "--" is the command
+    split = argv.index("--") if "--" in argv else len(argv)
+    args = parser.parse_args(argv[1:split])
+    args.exec_command = argv[split + 1:]
+    return args
 
 
 def read(resource, name, namespace):
@@ -72,9 +81,35 @@ def wait_until(condition, message):
         time.sleep(1)
 
 
+def pod_exec(api_client, args):
+    """Run a command in a pod (the exec subresource, as kubectl exec); returns its exit status."""
+    from kubernetes.client import CoreV1Api
+    from kubernetes.client.exceptions import ApiException
+    from kubernetes.stream import stream
+
+    command = args.exec_command
+    kwargs = {"container": args.container} if args.container else {}
+    try:
+        resp = stream(CoreV1Api(api_client).connect_get_namespaced_pod_exec, args.name, args.namespace or "default",
+                      command=command, stdin=False, stdout=True, stderr=True, tty=False, _preload_content=False,
+                      **kwargs)
+    except ApiException as e:
+        raise SystemExit("exec in %s failed: %s" % (args.name, e.reason))
+    resp.run_forever(timeout=TIMEOUT * 5)
+    sys.stdout.write(resp.read_stdout())
+    sys.stderr.write(resp.read_stderr())
+    if resp.is_open():
+        resp.close()
+        raise SystemExit("exec in %s did not finish within %ss" % (args.name, TIMEOUT * 5))
+    return resp.returncode
+
+
 def main(argv):
     args = parse(argv)
-    client = DynamicClient(config.new_client_from_config(config_file=args.kubeconfig))
+    api_client = config.new_client_from_config(config_file=args.kubeconfig)
+    if args.command == "exec":
+        return pod_exec(api_client, args)
+    client = DynamicClient(api_client)
     if args.command == "create":
         manifest = yaml.safe_load(sys.stdin)
         args.kind, args.name = manifest["kind"], manifest["metadata"]["name"]
