@@ -20,6 +20,11 @@ n2_net() { nsenter --net="$NODE2_NETNS_PATH" -- "$@"; }
 
 node2_setup_network() {
   if ! node2_netns_alive; then
+    # ip netns add bind-mounts /run/netns onto itself (if it is no mount yet); cluster-down
+    # undoes that once the last namespace in it is gone
+    if ! mountpoint -q /run/netns && [[ ! -e "$STATE_DIR/run-netns.mounted-by-testbed" ]]; then
+      mkdir -p "$STATE_DIR"; touch "$STATE_DIR/run-netns.mounted-by-testbed"
+    fi
     log "creating network namespace $NODE2_NETNS"
     ip netns add "$NODE2_NETNS"
   fi
