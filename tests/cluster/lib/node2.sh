@@ -6,8 +6,10 @@
 
 NODE2_NETNS_PATH="/run/netns/$NODE2_NETNS"
 # Node-local places hidden in node 2's mount namespace behind an empty tmpfs: where hostPath
-# volumes usually point (the tutorials use /mnt/data, /tmp/data, /data) and the NFS root.
-NODE2_PRIVATE_DIRS=(/mnt /data /tmp /var/tmp /srv /var/log/pods /var/log/containers)
+# volumes usually point (the tutorials use /mnt/data, /tmp/data, /data), the NFS root (in /srv),
+# and what a kubelet or containerd keeps at a fixed path whatever their config says (the
+# kubelet's device plugin socket in /var/lib/kubelet, the CNI result cache in /var/lib/cni).
+NODE2_PRIVATE_DIRS=(/mnt /data /tmp /var/tmp /srv /var/log/pods /var/log/containers /var/lib/kubelet /var/lib/cni)
 NODE2_CREATED_DIRS="$NODE2_STATE/created-dirs"   # mount points cluster-up had to create on the host
 
 node2_mntns_alive() { findmnt -n -o FSTYPE --mountpoint "$NODE2_MNTNS" 2>/dev/null | grep -qx nsfs; }
