@@ -150,6 +150,7 @@ n2_ns_pids() {
   local net="" mnt="" p
   if [[ -e "$NODE2_NETNS_PATH" ]]; then net="net:[$(stat -L -c %i "$NODE2_NETNS_PATH" 2>/dev/null)]"; fi
   if node2_mntns_alive; then mnt="mnt:[$(stat -L -c %i "$NODE2_MNTNS")]"; fi
+  [[ -n "$net$mnt" ]] || return 0
   for p in /proc/[0-9]*; do
     if [[ -n "$net" && "$(readlink "$p/ns/net" 2>/dev/null)" == "$net" ]] \
         || [[ -n "$mnt" && "$(readlink "$p/ns/mnt" 2>/dev/null)" == "$mnt" ]]; then
