@@ -203,7 +203,8 @@ node2_down() {
   rm -rf "$NODE2_STATE/cni-ipam"
   local mnt fstype
   while read -r _ mnt fstype _; do
-    [[ "$fstype" == cgroup && -d "$mnt$NODE2_CGROUP" ]] || continue
+    # v1 hierarchies, and cgroup2 "unified" where runc made the same path in hybrid mode
+    [[ "$fstype" == cgroup* && -d "$mnt$NODE2_CGROUP" ]] || continue
     # emptied cgroups can take a moment to become removable after their tasks die
     for i in 1 2 3 4 5; do
       find "$mnt$NODE2_CGROUP" -depth -type d -exec rmdir {} + 2>/dev/null || true
