@@ -48,6 +48,30 @@ BRIDGE="cni0"
 POD_CIDR="10.244.0.0/24"
 POD_GW="10.244.0.1"
 CLUSTER_DOMAIN="cluster.local"
+NODE_NET="172.30.0.0/24"        # both node addresses: one NFS client entry admits every node's mounts
+NFS_CLIENTS="$NODE_NET, 127.0.0.1"  # default clients of the test bed's exports
+
+# --- node 2 (lib/node2.sh): own network + mount namespace, containerd, kubelet ---
+# NODES=1 runs node 1 only (a lighter run); the default is both.
+NODES="${NODES:-2}"
+NODE2_NAME="snfs-node2"
+NODE2_IP="172.30.0.2"
+NODE2_NETNS="snfs-node2"        # ip netns: /run/netns/snfs-node2
+NODE2_IF="snfs-n2"              # host end of the veth; the other end is snfs0 in node 2's netns
+NODE2_IF_NS="snfs0"
+NODE2_BRIDGE="cni0"             # inside node 2's netns
+NODE2_POD_CIDR="10.244.1.0/24"
+NODE2_POD_GW="10.244.1.1"
+NODE2_HEALTHZ_PORT=10348
+NODE2_CGROUP="/snfs-node2"      # kubelet cgroupRoot, created in every v1 hierarchy
+NODE2_STATE="$STATE_DIR/node2"  # kubelet/ (root dir), containerd/, pod-logs/, cni-ipam/
+NODE2_CONF="$CONF_DIR/node2"
+NODE2_RUN="/run/stateful-nfs-testbed/node2"   # containerd state + socket, runc root
+NODE2_CONTAINERD_SOCK="$NODE2_RUN/containerd/containerd.sock"
+NODE2_NSDIR="/run/stateful-nfs-testbed/ns"    # a private bind mount holding the mount ns file
+NODE2_MNTNS="$NODE2_NSDIR/$NODE2_NAME.mnt"
+# node 2's kubelet reaches the API server through this forwarder (the API server binds loopback)
+API_FORWARD_ADDR="$NODE_IP"
 
 # --- build output (keyed by version and the wrapper module's contents) ----
 build_key() {
@@ -94,6 +118,15 @@ wait_for() {
 }
 
 pid_alive() { local p; p="$(cat "$RUN_DIR/$1.pid" 2>/dev/null)" || return 1; [[ -n "$p" ]] && kill -0 "$p" 2>/dev/null; }
+
+# Node 2 counts as part of the test bed while its kubelet has a pid file (cluster-up wrote
+# it; cluster-down and NODES=1 remove it), so a dead node-2 kubelet fails the checks.
+node2_expected() { [[ -e "$RUN_DIR/kubelet-node2.pid" ]]; }
+# testbed_nodes: the names of the nodes whose kubelet runs, one a line
+testbed_nodes() {
+  if pid_alive kubelet; then echo "$NODE_NAME"; fi
+  if pid_alive kubelet-node2; then echo "$NODE2_NAME"; fi
+}
 
 # start_daemon NAME COMMAND...: start COMMAND in its own session, log to
 # $LOG_DIR/NAME.log, remember its pid in $RUN_DIR/NAME.pid. No-op if running.

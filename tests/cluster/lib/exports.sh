@@ -103,7 +103,7 @@ EXP
 
 # export_add NAME DIR [CLIENTS] [SQUASH] [UID] [GID] [MODE]
 export_add() {
-  local name="$1" dir="$2" clients="${3:-$NODE_IP/32, $POD_CIDR, 127.0.0.1}" squash="${4:-root_squash}"
+  local name="$1" dir="$2" clients="${3:-$NFS_CLIENTS}" squash="${4:-root_squash}"
   local uid="${5:-0}" gid="${6:-0}" mode="${7:-0755}"
   [[ "$name" =~ ^[A-Za-z0-9._-]+$ ]] || die "export name '$name' must match [A-Za-z0-9._-]+"
   [[ "$dir" == /* ]] || die "export dir '$dir' must be absolute"

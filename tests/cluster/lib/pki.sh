@@ -66,6 +66,8 @@ pki_generate() {
   _cert kube-scheduler system:kube-scheduler "" "" client
   _cert kubelet "system:node:$NODE_NAME" system:nodes "" client
   _cert kubelet-serving "$NODE_NAME" "" "DNS:$NODE_NAME,IP:$NODE_IP" server
+  _cert kubelet-node2 "system:node:$NODE2_NAME" system:nodes "" client
+  _cert kubelet-node2-serving "$NODE2_NAME" "" "DNS:$NODE2_NAME,IP:$NODE2_IP" server
   _cert coredns system:coredns "" "" client
   if [[ ! -s "$PKI_DIR/sa.key" ]]; then
     openssl genrsa -out "$PKI_DIR/sa.key" 2048 2>/dev/null
@@ -80,4 +82,9 @@ pki_generate() {
   _kubeconfig "$CONF_DIR/kube-scheduler.kubeconfig" kube-scheduler "$api"
   _kubeconfig "$CONF_DIR/kubelet.kubeconfig" kubelet "$api"
   _kubeconfig "$CONF_DIR/coredns.kubeconfig" coredns "$api"
+  # Node 2 lives in its own network namespace, where 127.0.0.1 is its own loopback: it uses the
+  # forwarder on the node address (cluster-up's start_api_forward), which exists only while the
+  # test bed runs.
+  mkdir -p "$NODE2_CONF"
+  _kubeconfig "$NODE2_CONF/kubelet.kubeconfig" kubelet-node2 "https://$API_FORWARD_ADDR:6443"
 }
