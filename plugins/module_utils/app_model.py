@@ -420,6 +420,7 @@ WORKLOAD_ACCESS = [
     ("get", "services", "", True), ("create", "services", "", True), ("patch", "services", "", True),
     ("get", "statefulsets", "apps", True), ("create", "statefulsets", "apps", True),
     ("patch", "statefulsets", "apps", True), ("get", "persistentvolumeclaims", "", True),
+    ("list", "persistentvolumeclaims", "", True),
     ("list", "pods", "", True), ("list", "events", "", True)]
 # stateful.nfs.verify_persistence: the disruptions delete pods and scale the StatefulSet, the markers use exec.
 PROOF_ACCESS = [("get", "statefulsets", "apps", True), ("patch", "statefulsets", "apps", True),
