@@ -88,8 +88,8 @@ def migration_steps(app, bindings):
     claims = [item["claim"] for item in bindings]
     steps = [
         "kubectl -n %s delete statefulset %s   (its pods stop; the claims and the data stay)" % (ns, app["name"]),
-        "kubectl patch pv %s -p '{\"spec\":{\"persistentVolumeReclaimPolicy\":\"Retain\"}}'   (so deleting the "
-        "claims keeps the data)" % " ".join(pvs),
+        "%s   (so deleting the claims keeps the data)" % "; ".join(
+            "kubectl patch pv %s -p '{\"spec\":{\"persistentVolumeReclaimPolicy\":\"Retain\"}}'" % pv for pv in pvs),
         "kubectl -n %s delete pvc %s" % (ns, " ".join(claims)),
         "kubectl delete pv %s   (the NFS directories and their data stay)" % " ".join(pvs),
     ]

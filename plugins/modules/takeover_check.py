@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 ---
 module: takeover_check
-short_description: Before anything changes, refuse to run over claims bound to PersistentVolumes the workflow did not create
+short_description: Refuse, before anything changes, claims bound to PersistentVolumes the workflow did not create
 version_added: 0.2.0
 description:
   - Reads, for every present app of a plan (the RV(stateful.nfs.app_plan#module:apps) of M(stateful.nfs.app_plan)),

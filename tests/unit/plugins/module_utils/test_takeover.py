@@ -68,6 +68,8 @@ def test_the_hand_made_setup_is_refused_with_its_claims_pvs_and_the_steps_before
     assert "4. kubectl delete pv web-pv0 web-pv1" in message
     assert "5. set storage.nfs.path_pattern: \"{root}/web-pv{ordinal}\"" in message
     assert "kubectl -n demo delete pvc www-web-0 www-web-1" in message
+    assert "2. kubectl patch pv web-pv0 -p '{\"spec\":{\"persistentVolumeReclaimPolicy\":\"Retain\"}}'; " \
+        "kubectl patch pv web-pv1" in message
     assert [item["pv"] for item in caught.value.result["apps"][0]["foreign"]] == ["web-pv0", "web-pv1"]
     assert cluster.writes() == []
     assert cluster.calls == [("list", "PersistentVolumeClaim", "demo"), ("list", "PersistentVolume", None)]
