@@ -334,10 +334,10 @@ def _retention_problems(app):
     retention, policy = app["claim_retention"], app["storage"]["reclaim_policy"]
     for key in ("when_deleted", "when_scaled"):
         if retention.get(key) == "Delete" and policy != "Retain":
+            verb = "scrub" if policy == "Recycle" else "delete"
             found.append(SpecError(
                 "claim_retention.%s" % key, "Delete", "deletes claims, and storage.reclaim_policy %s then lets "
-                "Kubernetes %s the PersistentVolume and its data" % (policy, "scrub" if policy == "Recycle" else
-                                                                   "delete"),
+                "Kubernetes %s the PersistentVolume and its data" % (policy, verb),
                 "keep storage.reclaim_policy: Retain (the default), so a deleted claim leaves a Released PV and its "
                 "data, which the next run binds again; or set claim_retention.%s: Retain" % key))
     return found
