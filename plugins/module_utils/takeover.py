@@ -101,7 +101,9 @@ def migration_steps(app, bindings):
         steps.append("on the NFS host, move each directory to the one the workflow plans: %s" % "; ".join(
             "mv %s %s" % (item["path"], item["planned_path"]) for item in bindings if item["path"]))
     steps.append("remove the hand-made exports of those directories on the NFS host (the workflow exports them "
-                 "in its own file %s)" % app["storage"]["nfs"]["export_name"])
+                 "in its own file %s), and make none of them world-writable (chmod o-w; set storage.nfs.owner, "
+                 "group and mode so the app can write), which the workflow refuses" % app["storage"]["nfs"][
+                     "export_name"])
     steps.append("set storage.nfs.server and root to the PVs' server and root, service_name to the headless "
                  "Service's name if it is not %s (a Service of that name that is not headless must go first: "
                  "kubectl -n %s delete service NAME)" % (app["service_name"], ns))
