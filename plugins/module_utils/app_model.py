@@ -41,6 +41,7 @@ DEFAULTS = {
         "nfs": {"path_pattern": naming.DEFAULT_PATH_PATTERN, "options": []},
     },
     "port": {"protocol": "TCP"},
+    "claim_retention": {"when_deleted": "Retain", "when_scaled": "Retain"},
     "verify": {"enabled": True, "disruptions": ["delete_pod"], "check_dns": True, "timeout": 300},
 }
 # Mappings whose defaults apply only when the entry has them (no port means a Service without ports).
@@ -235,6 +236,7 @@ def statefulset_params(app):
         "readiness_probe": app.get("readiness_probe"), "fs_group": app.get("fs_group"),
         "termination_grace_period_seconds": app.get("termination_grace_period_seconds"),
         "pod_management_policy": app["pod_management_policy"], "wait_timeout": app["wait_timeout"],
+        "persistent_volume_claim_retention_policy": dict(app["claim_retention"]),
         "state": "present",
     }
 
@@ -326,6 +328,21 @@ def _verify_problems(app):
     return found
 
 
+def _retention_problems(app):
+    """A claim the StatefulSet deletes leaves its PV Released; only reclaim policy Retain keeps the data then."""
+    found = []
+    retention, policy = app["claim_retention"], app["storage"]["reclaim_policy"]
+    for key in ("when_deleted", "when_scaled"):
+        if retention.get(key) == "Delete" and policy != "Retain":
+            verb = "scrub" if policy == "Recycle" else "delete"
+            found.append(SpecError(
+                "claim_retention.%s" % key, "Delete", "deletes claims, and storage.reclaim_policy %s then lets "
+                "Kubernetes %s the PersistentVolume and its data" % (policy, verb),
+                "keep storage.reclaim_policy: Retain (the default), so a deleted claim leaves a Released PV and its "
+                "data, which the next run binds again; or set claim_retention.%s: Retain" % key))
+    return found
+
+
 def semantic_problems(app, hosts):
     """Every rule of the modules the workflow runs for this app, named by the entry's fields."""
     found = []
@@ -344,6 +361,7 @@ def semantic_problems(app, hosts):
         found += renamed(gather(namespace.checks({"name": app["namespace"]})), NAMESPACE_FIELDS)
         found += _export_problems(app)
         found += _verify_problems(app)
+        found += _retention_problems(app)
         if not (app.get("image") or "").strip():
             found.append(SpecError("image", app.get("image"), "is empty", "name the container image, e.g. nginx:1.27"))
     else:
@@ -402,11 +420,16 @@ WORKLOAD_ACCESS = [
     ("get", "services", "", True), ("create", "services", "", True), ("patch", "services", "", True),
     ("get", "statefulsets", "apps", True), ("create", "statefulsets", "apps", True),
     ("patch", "statefulsets", "apps", True), ("get", "persistentvolumeclaims", "", True),
+    ("list", "persistentvolumeclaims", "", True),
     ("list", "pods", "", True), ("list", "events", "", True)]
 # stateful.nfs.verify_persistence: the disruptions delete pods and scale the StatefulSet, the markers use exec.
 PROOF_ACCESS = [("get", "statefulsets", "apps", True), ("patch", "statefulsets", "apps", True),
                 ("list", "pods", "", True), ("delete", "pods", "", True), ("create", "pods/exec", "", True),
                 ("list", "persistentvolumeclaims", "", True), ("get", "persistentvolumes", "", False)]
+# A scale step of an app whose StatefulSet deletes the removed replicas' claims (claim_retention.when_scaled: Delete)
+# frees their Released PVs for the claims made again, as the app role's next run would.
+REBIND_ACCESS = [("list", "persistentvolumeclaims", "", True), ("get", "persistentvolumes", "", False),
+                 ("patch", "persistentvolumes", "", False)]
 # move_pod cordons the replica's node and uncordons it afterwards.
 MOVE_ACCESS = [("list", "nodes", "", False), ("get", "nodes", "", False), ("patch", "nodes", "", False)]
 TEARDOWN_ACCESS = [
@@ -422,6 +445,13 @@ def moves_pods(app):
                for item in app["verify"]["disruptions"] or [])
 
 
+def rebinds_in_proof(app):
+    """Whether the app's proof scales it down with claims that the StatefulSet deletes (and so rebinds their PVs)."""
+    return app["claim_retention"]["when_scaled"] == "Delete" and any(
+        (item if isinstance(item, str) else (item or {}).get("type")) in ("scale_to_zero", "scale_down_up")
+        for item in app["verify"]["disruptions"] or [])
+
+
 def access_of(apps, workflow, proof=True):
     """[{verb, resource, subresource, group, namespace}] the workflow needs for these apps, each asked once."""
     if workflow == "teardown":
@@ -432,6 +462,7 @@ def access_of(apps, workflow, proof=True):
         wanted = [(item, present) for item in (WORKLOAD_ACCESS if workflow == "site" else [])]
         wanted += [(item, proven) for item in PROOF_ACCESS]
         wanted += [(item, [app for app in proven if moves_pods(app)]) for item in MOVE_ACCESS]
+        wanted += [(item, [app for app in proven if rebinds_in_proof(app)]) for item in REBIND_ACCESS]
     access = []
     for (verb, resource, group, namespaced), scope in wanted:
         if not scope:

@@ -192,6 +192,15 @@ options:
         files of O(exports_dir); ganesha, the whole configuration and the other files of O(exports_dir)).
     type: bool
     default: false
+  purge_mode:
+    description:
+      - What O(purge) does with each directory. V(delete) removes it and everything in it. V(archive) renames it,
+        with its data, to C(<path>.archived-<UTC time>) next to it (for example
+        C(/srv/nfs/www-web-0.archived-20261201T170000Z); C(-2), C(-3), ... when that name is taken), so nothing is
+        deleted and C(mv) brings it back. The same refusals as for a delete apply.
+    type: str
+    choices: [delete, archive]
+    default: delete
   allow_insecure:
     description:
       - Accept a client matching every host, V(rw) with V(no_root_squash), or a world-writable directory.
@@ -404,8 +413,12 @@ exports:
       description: Whether the directory was created (or would be, in check mode).
       type: bool
     purged:
-      description: Whether the directory and its data were deleted (or would be, in check mode).
+      description: Whether the directory and its data were deleted or archived (or would be, in check mode).
       type: bool
+    archived_to:
+      description: With O(purge_mode=archive), the name the directory was (or would be) renamed to; null otherwise.
+      type: str
+      sample: /srv/nfs/www-web-0.archived-20261201T170000Z
     export_id:
       description: The ganesha Export_Id; null for the kernel backend and for removed exports.
       type: int
@@ -475,6 +488,7 @@ ARGUMENT_SPEC = dict(
     group=dict(type="str"),
     mode=dict(type="raw"),
     purge=dict(type="bool", default=False),
+    purge_mode=dict(type="str", default="delete", choices=["delete", "archive"]),
     allow_insecure=dict(type="bool", default=False),
     pseudo=dict(type="str"),
     backend=dict(type="str", default="kernel", choices=["kernel", "ganesha"]),

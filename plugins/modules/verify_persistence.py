@@ -85,8 +85,9 @@ options:
         StatefulSet with C(podManagementPolicy: Parallel)."
       - "C(count) (V(scale_down_up)): how many replicas to remove, default V(1), fewer than the replicas."
       - "C(timeout): seconds the step may take until every pod is recreated and Ready, default O(timeout)."
-      - The scale steps refuse a StatefulSet whose C(persistentVolumeClaimRetentionPolicy.whenScaled) is
-        C(Delete), since scaling down would delete claims.
+      - "The scale steps refuse a StatefulSet whose C(persistentVolumeClaimRetentionPolicy.whenScaled) is
+        C(Delete) unless O(rebind_released=true): scaling down deletes the removed replicas' claims, and the claims
+        made again bind their Released PVs only once those are freed."
       - With no disruptions, the markers are written and checked once (a baseline).
     type: list
     elements: raw
@@ -139,6 +140,18 @@ options:
         O(wait_for_ready)). A disruption entry can set its own C(timeout).
     type: int
     default: 300
+  rebind_released:
+    description:
+      - For a StatefulSet with C(persistentVolumeClaimRetentionPolicy.whenScaled=Delete), lets the scale steps
+        prove that policy. While scaled down they check that the removed replicas' claims were deleted and their
+        PVs (reclaim policy C(Retain)) are C(Released). Then they free each of those PVs for the claim of the same
+        name, removing the stale C(spec.claimRef.uid) (what M(stateful.nfs.volumes) does with
+        O(stateful.nfs.volumes#module:rebind_released) on the next run of the workflow), and scale back. After that they check that each replica has a new
+        claim on the same PV and export, and that its marker is intact.
+      - The module changes a PV only in this case, and only that uid; it never deletes a claim, a PV or data.
+      - V(false) refuses the scale steps on such a StatefulSet before anything is touched.
+    type: bool
+    default: false
   wait_for_ready:
     description:
       - When the StatefulSet is not fully ready, V(false) refuses to run and names each pod and why; V(true) waits
@@ -320,6 +333,13 @@ steps:
     claims_while_down:
       description: For V(scale_down_up), the removed replicas' claims while scaled down (exists, uid, phase).
       type: dict
+    claims_renewed:
+      description:
+        - For a scale step with C(whenScaled=Delete), the claims the StatefulSet deleted (claim -> its uid before).
+      type: dict
+    freed:
+      description: For such a step, the Released PVs freed for the claims made again (PV -> claim).
+      type: dict
     nodes_before:
       description: For V(move_pod), the node of the moved pod before the step (pod name -> node).
       type: dict
@@ -473,6 +493,7 @@ ARGUMENT_SPEC = dict(
     cluster_domain=dict(type="str", default="cluster.local"),
     timeout=dict(type="int", default=300),
     wait_for_ready=dict(type="bool", default=False),
+    rebind_released=dict(type="bool", default=False),
     report_dir=dict(type="path"),
     workers=dict(type="int", default=4),
 )

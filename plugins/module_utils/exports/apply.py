@@ -12,7 +12,8 @@ Order of a run:
    compute the new texts (merge by path), plan each directory, check purges;
 4. create/chown/chmod directories, write the file atomically, apply (kernel: `exportfs -ra`,
    restoring the previous file if exportfs rejects it; ganesha: the include line in the main config,
-   then SIGHUP or the reload command), and purge the directories asked for by name.
+   then SIGHUP or the reload command), and purge the directories asked for by name (delete them, or with
+   purge_mode=archive rename each to <path>.archived-<UTC time> next to it).
 
 The command runner and the signal sender are parameters, so the logic is testable without a host.
 """
@@ -182,6 +183,12 @@ def _run_locked(exports, settings, host, check_mode, want_diff):
             plans[export.path] = directories.plan(export)
     purges = [export.path for export in exports if not export.present and export.purge and os.path.isdir(export.path)]
     purged_states = dict((path, directories.current(path)) for path in purges)
+    archives = {}
+    if settings.purge_mode == "archive":
+        stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(host.clock()))
+        for path in purges:
+            archives[path] = directories.archive_name(path, stamp, lambda name: os.path.lexists(name) or name in
+                                                      archives.values())
 
     state = _FileState(settings)
     state.compute(exports)
@@ -211,7 +218,10 @@ def _run_locked(exports, settings, host, check_mode, want_diff):
         if state.changed:
             result["reloaded"] = _write_and_apply(state, exports, settings, host, result)
         for path in purges:
-            directories.purge(path)
+            if path in archives:
+                directories.archive(path, archives[path])
+            else:
+                directories.purge(path)
 
     changed_entries = state.changed_paths()
     report = []
@@ -226,12 +236,13 @@ def _run_locked(exports, settings, host, check_mode, want_diff):
             "entry_changed": entry_changed,
             "created": bool(plan_ and plan_.create),
             "purged": purged,
+            "archived_to": archives.get(export.path),
             "export_id": state.ids.get(export.path) if export.present else None,
         })
     result["exports"] = report
     result["changed"] = state.changed or any(item["changed"] for item in report)
     if want_diff:
-        result["diff"] = _diff(state, plans, purged_states)
+        result["diff"] = _diff(state, plans, purged_states, archives)
     return result
 
 
@@ -408,7 +419,7 @@ def _read_pid(pid_file, kill):
     return pid
 
 
-def _diff(state, plans, purged_states):
+def _diff(state, plans, purged_states, archives=None):
     settings = state.settings
     entries = [files.diff_entry(settings.exports_file, state.before, state.after)]
     if settings.backend == "ganesha" and state.main_changed:
@@ -426,6 +437,7 @@ def _diff(state, plans, purged_states):
             "before_header": "%s (directory)" % path,
             "after_header": "%s (directory)" % path,
             "before": directories.describe(before),
-            "after": "absent (purged with its contents)\n",
+            "after": ("absent (archived with its contents to %s)\n" % archives[path]) if path in (archives or {})
+            else "absent (purged with its contents)\n",
         })
     return entries

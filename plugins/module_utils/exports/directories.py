@@ -129,3 +129,26 @@ def purge(path):
         shutil.rmtree(path)
         return True
     return False
+
+
+# The suffix of an archived directory: <path>.archived-<UTC time>, next to it, so it is found (and restored) by name.
+ARCHIVE_SUFFIX = ".archived-"
+
+
+def archive_name(path, stamp, exists):
+    """The free archive name of `path` next to it: <path>.archived-<stamp>, then -2, -3, ... when taken. Pure but
+    for `exists` (os.path.lexists on the host)."""
+    base = "%s%s%s" % (path.rstrip("/"), ARCHIVE_SUFFIX, stamp)
+    name, number = base, 1
+    while exists(name):
+        number += 1
+        name = "%s-%d" % (base, number)
+    return name
+
+
+def archive(path, name):
+    """Rename an exported directory to its archive name (same file system: one rename, the data untouched)."""
+    if os.path.isdir(path) and not os.path.islink(path):
+        os.rename(path, name)
+        return True
+    return False

@@ -100,7 +100,8 @@ class Settings(object):
     def __init__(self, backend="kernel", name="stateful-nfs", exports_dir=None, reload=True,
                  ganesha_config="/etc/ganesha/ganesha.conf", ganesha_pid_file="/var/run/ganesha/ganesha.pid",
                  reload_command=None, ganesha_protocols=None, ganesha_transports=None, exportfs_dir=None,
-                 verify_server=None, verify_timeout=30, ganesha_log_file="/var/log/ganesha/ganesha.log"):
+                 verify_server=None, verify_timeout=30, ganesha_log_file="/var/log/ganesha/ganesha.log",
+                 purge_mode="delete"):
         self.backend = backend
         self.name = name
         # The directory exportfs reads (a parameter so tests can stand a temporary one in for it).
@@ -115,6 +116,8 @@ class Settings(object):
         self.verify_server = verify_server
         self.verify_timeout = verify_timeout
         self.ganesha_log_file = ganesha_log_file
+        # What purge does with a directory: delete it, or rename it to a dated archive name next to it.
+        self.purge_mode = purge_mode
 
     @property
     def file_suffix(self):
@@ -253,4 +256,5 @@ def settings_from_params(params):
         verify_server=params.get("verify_server"),
         verify_timeout=params.get("verify_timeout", 30),
         ganesha_log_file=params.get("ganesha_log_file") or "/var/log/ganesha/ganesha.log",
+        purge_mode=params.get("purge_mode") or "delete",
     )

@@ -11,7 +11,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 CHECKS = ("present", "ready", "exec", "hostname", "claim", "storage", "marker", "recreated", "dns", "srv",
-          "ordinals", "claims_kept", "moved", "disruption")
+          "ordinals", "claims_kept", "claims_deleted", "moved", "disruption")
 
 
 def result(step, replica, check, passed, expected, seen):
@@ -29,12 +29,13 @@ def message(item):
     return "%s %s: %s: expected %s, saw %s" % (item["replica"], when, item["check"], item["expected"], item["seen"])
 
 
-def check_replica(step, target, record, baseline=None, expected_marker=None, old_uid=None):
+def check_replica(step, target, record, baseline=None, expected_marker=None, old_uid=None, renewed=False):
     """The checks of one replica at one step.
 
     baseline: the replica's record when the markers were written (its claim UID, PV and export must not move);
     expected_marker: what the marker must hold (None: not checked); old_uid: the pod's UID before the step,
-    when the step recreated the pod.
+    when the step recreated the pod; renewed: the step deleted the replica's claim (whenScaled: Delete), so its
+    claim UID must be new while its PV and export stay.
     """
     name = record["pod"]
     results = []
@@ -67,7 +68,14 @@ def check_replica(step, target, record, baseline=None, expected_marker=None, old
         add("claim", record.get("claim") == expected_claim, "claim %s" % expected_claim,
             "claim %s" % _show(record.get("claim")) if record.get("claim") else
             "volume %s is %s" % (target["volume"], record.get("volume_source")))
-        if baseline is not None and baseline.get("pvc_uid"):
+        if baseline is not None and baseline.get("pvc_uid") and renewed:
+            # whenScaled: Delete made the claim anew: the same PV and export, with the data, under a new claim UID.
+            now = (record.get("pv"), record.get("nfs"))
+            then = (baseline.get("pv"), baseline.get("nfs"))
+            add("storage", now == then and record.get("pvc_uid") not in (None, baseline["pvc_uid"]),
+                "a new claim (UID other than %s) bound to PV %s, NFS %s" % ((baseline["pvc_uid"],) + then),
+                "claim UID %s, PV %s, NFS %s" % ((record.get("pvc_uid"),) + now))
+        elif baseline is not None and baseline.get("pvc_uid"):
             now = (record.get("pvc_uid"), record.get("pv"), record.get("nfs"))
             then = (baseline.get("pvc_uid"), baseline.get("pv"), baseline.get("nfs"))
             add("storage", now == then, "claim UID %s, PV %s, NFS %s" % then, "claim UID %s, PV %s, NFS %s" % now)
@@ -94,6 +102,27 @@ def check_claims_kept(step, outcome):
     return results
 
 
+def check_claims_deleted(step, outcome):
+    """scale steps with whenScaled: Delete: while scaled down, the removed replicas' claims were deleted and their
+    PVs Released (the data stays with them) and freed for the claims made again."""
+    results = []
+    phases = outcome.get("volumes_while_down") or {}
+    freed = outcome.get("freed") or {}
+    for claim, state in sorted((outcome.get("claims_while_down") or {}).items()):
+        old_uid = (outcome.get("claims_renewed") or {}).get(claim)
+        gone = not state["exists"] or state["uid"] != old_uid
+        seen = "deleted" if not state["exists"] else "uid %s%s" % (state["uid"], ", terminating" if state[
+            "terminating"] else "")
+        results.append(result(step, "PersistentVolumeClaim %s" % claim, "claims_deleted", gone,
+                              "deleted while scaled down (whenScaled: Delete)", seen))
+    for name, phase in sorted(phases.items()):
+        results.append(result(step, "PersistentVolume %s" % name, "claims_deleted",
+                              phase == "Released" and name in freed,
+                              "Released with its data, then freed for claim %s" % freed.get(name, "?"),
+                              "%s%s" % (phase, ", freed" if name in freed else ", not freed")))
+    return results
+
+
 def check_moved(step, outcome, records):
     """move_pod: each moved pod now runs on a node other than the one it was on."""
     results = []
@@ -107,6 +136,8 @@ def check_moved(step, outcome, records):
 
 def check_outcome(step, outcome, records):
     """The checks that belong to one kind of disruption (what it promised besides the replicas' own checks)."""
+    if outcome.get("claims_renewed"):
+        return check_claims_deleted(step, outcome)
     if outcome.get("type") == "scale_down_up":
         return check_claims_kept(step, outcome)
     if outcome.get("type") == "move_pod":

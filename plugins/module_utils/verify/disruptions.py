@@ -5,7 +5,10 @@
 "exists") and every replica is Ready again; on timeout the message names the pod and its last event.
 
 None of them deletes a claim, a PV or data: pods are deleted (with a uid precondition) and the replica
-count is changed through the scale subresource; the caller restores the count on the way out.
+count is changed through the scale subresource; the caller restores the count on the way out. When the
+StatefulSet's own policy (whenScaled: Delete) deletes the removed replicas' claims, a scale step waits until
+they are gone and their PVs Released, then frees each PV for the claim of the same name (the stale claim uid
+goes, as stateful.nfs.volumes rebind_released does) before it scales back, so the data comes back with it.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -20,7 +23,8 @@ from ansible_collections.stateful.nfs.plugins.module_utils.k8s.client import obj
 from ansible_collections.stateful.nfs.plugins.module_utils.statefulset import rollout_status
 from ansible_collections.stateful.nfs.plugins.module_utils.verify import nodes as node_utils
 from ansible_collections.stateful.nfs.plugins.module_utils.verify.observe import is_ready, list_pods
-from ansible_collections.stateful.nfs.plugins.module_utils.verify.plan import claim_name, pod_name
+from ansible_collections.stateful.nfs.plugins.module_utils.verify.plan import claim_name, pod_name, renews_claims
+from ansible_collections.stateful.nfs.plugins.module_utils import volumes as volume_utils
 
 RESTARTED_AT = "kubectl.kubernetes.io/restartedAt"
 REVISION_LABEL = "controller-revision-hash"
@@ -245,8 +249,64 @@ def _claims_of(client, target, ordinals):
             "uid": (pvc or {}).get("metadata", {}).get("uid"),
             "phase": ((pvc or {}).get("status") or {}).get("phase"),
             "terminating": bool((pvc or {}).get("metadata", {}).get("deletionTimestamp")),
+            "volume": ((pvc or {}).get("spec") or {}).get("volumeName"),
         }
     return found
+
+
+def released_problems(claims_before, claims_now, pvs):
+    """[(object, problem)] until each claim of `claims_before` is gone and its PV is Released (whenScaled: Delete).
+
+    claims_before / claims_now: {claim: _claims_of state}; pvs: {pv name: PV or None}.
+    """
+    problems = []
+    for claim, before in sorted(claims_before.items()):
+        now = claims_now.get(claim) or {}
+        if now.get("exists") and now.get("uid") == before.get("uid"):
+            problems.append(("PersistentVolumeClaim/%s" % claim, "not deleted yet%s" % (
+                " (terminating)" if now.get("terminating") else "")))
+            continue
+        name = before.get("volume")
+        phase = volume_utils.phase_of(pvs.get(name)) if name else None
+        if name and phase != "Released":
+            problems.append(("PersistentVolume/%s" % name, "%s, not Released yet" % (phase or "missing")))
+    return problems
+
+
+def free_released(client, claims_before, outcome):
+    """Clear the stale claim uid of each Released PV the deleted claims held, so the claims made again bind them."""
+    freed = {}
+    for claim, before in sorted(claims_before.items()):
+        name = before.get("volume")
+        if not name or not before.get("uid"):
+            continue
+        pv = client.get("PersistentVolume", name)
+        if pv is None or ((pv.get("spec") or {}).get("claimRef") or {}).get("uid") != before["uid"]:
+            continue
+        client.patch("PersistentVolume", name, None, volume_utils.rebind_patch(pv, before["uid"]), patch_type="json")
+        freed[name] = claim
+        outcome["notes"].append("freed Released %s (data kept) for the claim %s made again" % (name, claim))
+    return freed
+
+
+def wait_released(client, target, timer, claims_before, outcome):
+    """Wait until the claims the StatefulSet deletes are gone and their PVs Released; {pv: phase} as last seen."""
+    names = sorted(set(state["volume"] for state in claims_before.values() if state.get("volume")))
+
+    def probe():
+        now = _claims_of(client, target, [o for o in target["ordinals"] if claim_name(target, o) in claims_before])
+        pvs = dict((name, client.get("PersistentVolume", name)) for name in names)
+        problems = released_problems(claims_before, now, pvs)
+        return not problems, (dict((name, volume_utils.phase_of(pv)) for name, pv in pvs.items()), problems)
+
+    try:
+        return waiter.poll_until(probe, timer.remaining(), lambda state: describe_problems(state[1]),
+                                 interval=timer.interval, clock=timer.clock, sleep=timer.sleep)[0]
+    except waiter.WaitTimeout as exc:
+        outcome["duration_seconds"] = timer.elapsed()
+        raise DisruptionFailed("%s: timed out after %ss waiting until the claims of the removed replicas were "
+                               "deleted (whenScaled: Delete) and their PVs Released: %s" % (
+                                   outcome["step"], timer.timeout, describe_problems(exc.last[1])), outcome)
 
 
 def scale_down_and_up(client, target, step, timer, replicas_down):
@@ -254,10 +314,16 @@ def scale_down_and_up(client, target, step, timer, replicas_down):
     outcome = _new_outcome(step, target)
     pods = list_pods(client, target)
     outcome["old_uids"] = _uids(pods, target, step["ordinals"])
+    renew = renews_claims(target, step["type"])
+    claims_before = _claims_of(client, target, step["ordinals"]) if renew else {}
     set_replicas(client, target, replicas_down)
     outcome["notes"].append("scaled to %d" % replicas_down)
     wait_for(client, target, timer, "%s removed" % ", ".join(step["pods"]),
              lambda p: gone_problems(target, p, step["ordinals"]), outcome)
+    if renew:
+        outcome["claims_renewed"] = dict((claim, state["uid"]) for claim, state in claims_before.items())
+        outcome["volumes_while_down"] = wait_released(client, target, timer, claims_before, outcome)
+        outcome["freed"] = free_released(client, claims_before, outcome)
     outcome["claims_while_down"] = _claims_of(client, target, step["ordinals"])
     set_replicas(client, target, target["replicas"])
     outcome["notes"].append("scaled back to %d" % target["replicas"])

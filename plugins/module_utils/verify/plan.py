@@ -137,6 +137,7 @@ def spec_from_params(params, new_token):
         "report_dir": params.get("report_dir"),
         "wait_for_ready": params.get("wait_for_ready", False),
         "workers": params.get("workers"),
+        "rebind_released": bool(params.get("rebind_released", False)),
     }
 
 
@@ -231,6 +232,7 @@ def target_from(sts, spec):
         "update_strategy": strategy.get("type") or "RollingUpdate",
         "partition": (strategy.get("rollingUpdate") or {}).get("partition") or 0,
         "when_scaled": retention.get("whenScaled") or "Retain",
+        "when_deleted": retention.get("whenDeleted") or "Retain",
     }
 
 
@@ -270,7 +272,12 @@ def _step(index, disruption, ordinals, target, disruption_index):
             "timeout": disruption["timeout"]}
 
 
-def check_disruption(index, disruption, target):
+def renews_claims(target, kind):
+    """Whether a step of this kind deletes the removed replicas' claims (the StatefulSet makes them anew)."""
+    return kind in ("scale_to_zero", "scale_down_up") and target["when_scaled"] == "Delete"
+
+
+def check_disruption(index, disruption, target, spec=None):
     field = "disruptions[%d]" % index
     kind = disruption["type"]
     if disruption["ordinal"] is not None and disruption["ordinal"] not in target["ordinals"]:
@@ -287,10 +294,13 @@ def check_disruption(index, disruption, target):
         if target["partition"] > target["start"]:
             _fail(field + ".type", kind, "updateStrategy.rollingUpdate.partition is %s, so the pods below it would "
                   "not restart" % target["partition"], "use delete_pod, or remove the partition")
-    if kind in ("scale_to_zero", "scale_down_up") and target["when_scaled"] == "Delete":
+    if renews_claims(target, kind) and not (spec or {}).get("rebind_released"):
         _fail(field + ".type", kind, "persistentVolumeClaimRetentionPolicy.whenScaled is Delete: scaling down "
-              "would delete the claims of the removed replicas, and this module never deletes data",
-              "set whenScaled: Retain on the StatefulSet, or use delete_pod / rollout_restart")
+              "deletes the claims of the removed replicas, and the claims made again stay Pending until their "
+              "Released PVs are freed for them",
+              "set rebind_released: true (the proof then checks that the claims were deleted, frees their PVs with "
+              "their data as stateful.nfs.volumes does, and checks the data after scaling back), set whenScaled: "
+              "Retain on the StatefulSet, or use delete_pod / rollout_restart")
     if kind == "scale_down_up" and disruption["count"] >= target["replicas"]:
         _fail(field + ".count", disruption["count"], "the StatefulSet has %d replica(s); removing all of them is "
               "scale_to_zero" % target["replicas"], "give a count below %d, or use scale_to_zero"
@@ -305,7 +315,7 @@ def build_plan(spec, target):
               "scale it up first")
     steps = []
     for index, disruption in enumerate(spec["disruptions"]):
-        check_disruption(index, disruption, target)
+        check_disruption(index, disruption, target, spec)
         kind = disruption["type"]
         if kind in POD_DISRUPTIONS:
             if disruption["ordinal"] is not None:

@@ -159,11 +159,16 @@ class Run(object):
     # ---------------------------------------------------------------- one step's checks
     def check_step(self, step, records, baseline, old_uids, outcome=None):
         results = checks.check_ordinals(step, self.target, records)
+        renewed = (outcome or {}).get("claims_renewed") or {}
         for ordinal in self.target["ordinals"]:
             record = records.get(ordinal) or observe.identity(self.target, ordinal, None)
             results.extend(checks.check_replica(step, self.target, record, baseline=baseline.get(ordinal),
                                                 expected_marker=self.expected_marker(ordinal),
-                                                old_uid=old_uids.get(record["pod"])))
+                                                old_uid=old_uids.get(record["pod"]),
+                                                renewed=plan.claim_name(self.target, ordinal) in renewed))
+            if plan.claim_name(self.target, ordinal) in renewed and baseline.get(ordinal) and record.get("pvc_uid"):
+                # Later steps compare with the claim made again (the PV and the export stay the baseline's).
+                baseline[ordinal] = dict(baseline[ordinal], pvc_uid=record["pvc_uid"])
         if outcome is not None:
             results.extend(checks.check_outcome(step, outcome, records))
         if self.spec["check_dns"]:
@@ -346,6 +351,8 @@ def execute(run_, steps):
                                   "notes": outcome.get("notes") or [], "error": outcome.get("error"),
                                   "old_uids": outcome.get("old_uids"), "new_uids": outcome.get("new_uids"),
                                   "claims_while_down": outcome.get("claims_while_down") or {},
+                                  "claims_renewed": outcome.get("claims_renewed") or {},
+                                  "freed": outcome.get("freed") or {},
                                   "nodes_before": outcome.get("nodes_before") or {},
                                   "nodes_after": outcome.get("nodes_after") or {}})
         if outcome.get("error"):

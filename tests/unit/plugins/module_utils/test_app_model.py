@@ -177,3 +177,41 @@ def test_an_ipv6_server_is_bracketed_in_the_source_and_round_trips():
     result = app_model.plan([entry(storage__nfs__server="fd00::1")], ENTRY_SPEC)
     assert result["problems"] == []
     assert result["cluster"]["persistent_volumes"][0]["nfs"] == "[fd00::1]:/srv/nfs/www-web-0"
+
+
+def test_claim_retention_goes_to_the_statefulset_and_defaults_to_retain():
+    app = app_model.plan([entry()], ENTRY_SPEC, hosts={"nfs1"})["apps"][0]
+    assert app_model.statefulset_params(app)["persistent_volume_claim_retention_policy"] == {
+        "when_deleted": "Retain", "when_scaled": "Retain"}
+    app = app_model.plan([entry(claim_retention={"when_scaled": "Delete"})], ENTRY_SPEC, hosts={"nfs1"})["apps"][0]
+    assert app_model.statefulset_params(app)["persistent_volume_claim_retention_policy"] == {
+        "when_deleted": "Retain", "when_scaled": "Delete"}
+
+
+@pytest.mark.parametrize("retention, words", [
+    ({"when_scaled": "delete"}, "claim_retention.when_scaled='delete': is not one of the choices"),
+    ({"when_removed": "Delete"}, "claim_retention.when_removed='Delete': is not a field"),
+])
+def test_claim_retention_is_validated_by_the_spec(retention, words):
+    problems = app_model.plan([entry(claim_retention=retention)], ENTRY_SPEC, hosts={"nfs1"})["problems"]
+    assert len(problems) == 1 and words in problems[0], problems
+
+
+@pytest.mark.parametrize("key", ["when_deleted", "when_scaled"])
+def test_claim_retention_delete_needs_pvs_that_keep_the_data(key):
+    problems = app_model.plan([entry(claim_retention={key: "Delete"}, storage__reclaim_policy="Delete")],
+                              ENTRY_SPEC, hosts={"nfs1"})["problems"]
+    assert problems == ["stateful_apps[0] demo/web: claim_retention.%s='Delete': deletes claims, and "
+                        "storage.reclaim_policy Delete then lets Kubernetes delete the PersistentVolume and its data. "
+                        "Fix: keep storage.reclaim_policy: Retain (the default), so a deleted claim leaves a Released "
+                        "PV and its data, which the next run binds again; or set claim_retention.%s: Retain"
+                        % (key, key)]
+
+
+def test_a_proof_that_scales_with_claims_deleted_asks_to_patch_pvs():
+    def access(**changes):
+        return app_model.plan([entry(**changes)], ENTRY_SPEC, hosts={"nfs1"}, workflow="verify")["access"]
+    patch_pv = {"verb": "patch", "resource": "persistentvolumes", "group": ""}
+    assert patch_pv not in access(claim_retention={"when_scaled": "Delete"})
+    assert patch_pv not in access(verify={"disruptions": ["scale_to_zero"]})
+    assert patch_pv in access(claim_retention={"when_scaled": "Delete"}, verify={"disruptions": ["scale_to_zero"]})

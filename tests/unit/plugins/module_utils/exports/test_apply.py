@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from ansible_collections.stateful.nfs.plugins.module_utils.exports import apply, ganesha, model
+from ansible_collections.stateful.nfs.plugins.module_utils.exports import apply, directories, ganesha, model
 from ansible_collections.stateful.nfs.plugins.module_utils.exports.validation import ValidationError
 
 
@@ -166,6 +166,38 @@ def test_purge_removes_the_directory_only_when_asked(tree):
     result = apply.run([export(tree / "data" / "a", state="absent", purge=True)], settings, FakeHost(), want_diff=True)
     assert result["exports"][0]["purged"] and not os.path.exists(str(tree / "data" / "a"))
     assert any(d["after"].startswith("absent (purged") for d in result["diff"])
+
+
+def test_purge_in_archive_mode_renames_each_directory_with_its_data_next_to_it(tree):
+    settings = kernel_settings(tree, purge_mode="archive")
+    host = FakeHost()
+    host.clock = lambda: 1796144400.0  # 2026-12-01T17:00:00Z
+    paths = [tree / "data" / "a", tree / "data" / "b"]
+    apply.run([export(path) for path in paths], settings, host)
+    for path in paths:
+        (path / "file").write_text("data of %s" % path.name)
+    (tree / "data" / "a.archived-20261201T170000Z").mkdir()  # an earlier archive of the same second stays
+    planned = apply.run([export(path, state="absent", purge=True) for path in paths], settings, host,
+                        check_mode=True, want_diff=True)
+    assert [item["archived_to"] for item in planned["exports"]] == [
+        str(tree / "data" / "a.archived-20261201T170000Z-2"), str(tree / "data" / "b.archived-20261201T170000Z")]
+    assert all(path.is_dir() for path in paths)  # check mode touched nothing
+    assert any(d["after"].startswith("absent (archived with its contents to ") for d in planned["diff"])
+    done = apply.run([export(path, state="absent", purge=True) for path in paths], settings, host)
+    assert [item["archived_to"] for item in done["exports"]] == [item["archived_to"] for item in planned["exports"]]
+    assert all(item["purged"] and item["changed"] for item in done["exports"])
+    assert not any(path.exists() for path in paths)
+    assert (tree / "data" / "a.archived-20261201T170000Z-2" / "file").read_text() == "data of a"
+    assert (tree / "data" / "b.archived-20261201T170000Z" / "file").read_text() == "data of b"
+    assert (tree / "data" / "a.archived-20261201T170000Z").is_dir()
+
+
+def test_archive_names_are_dated_next_to_the_directory_and_never_taken():
+    taken = {"/srv/nfs/www-web-0.archived-20261201T170000Z", "/srv/nfs/www-web-0.archived-20261201T170000Z-2"}
+    assert directories.archive_name("/srv/nfs/www-web-0/", "20261201T170000Z", taken.__contains__) == \
+        "/srv/nfs/www-web-0.archived-20261201T170000Z-3"
+    assert directories.archive_name("/srv/nfs/www-web-1", "20261201T170000Z", taken.__contains__) == \
+        "/srv/nfs/www-web-1.archived-20261201T170000Z"
 
 
 def test_purge_is_refused_while_another_file_exports_the_path(tree):

@@ -145,7 +145,7 @@ def test_at_once_is_one_step_and_needs_parallel_pods():
 @pytest.mark.parametrize("sts, entry, field, words", [
     (make_sts(strategy="OnDelete"), "rollout_restart", "disruptions[0].type", "OnDelete"),
     (make_sts(retention="Delete"), "scale_to_zero", "disruptions[0].type", "whenScaled is Delete"),
-    (make_sts(retention="Delete"), {"type": "scale_down_up"}, "disruptions[0].type", "never deletes data"),
+    (make_sts(retention="Delete"), {"type": "scale_down_up"}, "disruptions[0].type", "set rebind_released: true"),
     (make_sts(replicas=2), {"type": "scale_down_up", "count": 2}, "disruptions[0].count", "scale_to_zero"),
     (make_sts(replicas=2), {"type": "delete_pod", "ordinal": 2}, "disruptions[0].ordinal", "ordinals 0, 1"),
     (make_sts(replicas=0), "delete_pod", "statefulset", "0 replicas"),

@@ -415,3 +415,49 @@ def test_move_pod_leaves_a_node_cordoned_by_someone_else_cordoned(fake_time):
     result = run(cluster, fake_time, spec_of(disruptions=[{"type": "move_pod", "ordinal": 0}]))
     assert result["steps"][1]["notes"][0] == "node1 was already cordoned"
     assert node_patches(cluster) == [] and cluster.nodes["node1"]["spec"]["unschedulable"] is True
+
+
+@pytest.mark.parametrize("disruption, renewed", [({"type": "scale_down_up", "count": 2}, [1, 2]),
+                                                 ("scale_to_zero", [0, 1, 2])])
+def test_when_scaled_delete_proves_the_claims_went_and_the_data_came_back(fake_time, tmp_path, disruption, renewed):
+    cluster = FakeCluster(make_sts(replicas=3, retention="Delete"))
+    before = dict((name, pvc["metadata"]["uid"]) for name, pvc in cluster.pvcs.items())
+    result = run(cluster, fake_time, spec_of(disruptions=[disruption, "delete_pod"], rebind_released=True,
+                                             report_dir=str(tmp_path)))
+    assert result["passed"] is True and result["findings"] == []
+    step = result["steps"][1]
+    claims = ["www-web-%d" % o for o in renewed]
+    assert sorted(step["claims_renewed"]) == claims
+    assert step["freed"] == dict(("pv-" + claim, claim) for claim in claims)
+    with open(result["report"]["json"]) as handle:
+        deleted = [item for item in json.load(handle)["results"] if item["check"] == "claims_deleted"]
+    assert len(deleted) == 2 * len(renewed) and all(item["passed"] for item in deleted)
+    assert sorted(item["replica"] for item in deleted) == sorted(
+        ["PersistentVolumeClaim " + claim for claim in claims] + ["PersistentVolume pv-" + claim for claim in claims])
+    for claim in claims:  # made again, bound to the same PV
+        assert cluster.pvcs[claim]["metadata"]["uid"] != before[claim]
+        assert cluster.pvcs[claim]["spec"]["volumeName"] == "pv-" + claim
+    rows = [row for row in result["table"] if row["step"] != "baseline"]
+    assert all(row["checks"]["marker"] == "pass" and row["checks"]["storage"] == "pass" for row in rows)
+    pv_patches = [c for c in cluster.calls if c[0] == "patch" and c[1] == "PersistentVolume"]
+    assert [c[2] for c in pv_patches] == ["pv-" + claim for claim in claims]
+    assert all(c[4][0] == {"op": "test", "path": "/spec/claimRef/uid", "value": before[c[2][3:]]}
+               for c in pv_patches)
+
+
+def test_when_scaled_delete_without_rebind_is_refused_before_anything_is_touched(fake_time):
+    cluster = FakeCluster(make_sts(replicas=3, retention="Delete"))
+    with pytest.raises(SpecError) as caught:
+        run(cluster, fake_time, spec_of(disruptions=["scale_to_zero"]))
+    assert caught.value.field == "disruptions[0].type" and "rebind_released: true" in str(caught.value)
+    assert not [c for c in cluster.calls if c[0] in ("patch", "delete")]
+
+
+def test_a_claim_made_again_on_a_released_pv_that_nobody_freed_fails_the_step(fake_time, monkeypatch):
+    from ansible_collections.stateful.nfs.plugins.module_utils.verify import disruptions
+    monkeypatch.setattr(disruptions, "free_released", lambda client, claims, outcome: {})
+    cluster = FakeCluster(make_sts(replicas=3, retention="Delete"))
+    with pytest.raises(Failure) as caught:
+        run(cluster, fake_time, spec_of(timeout=20, disruptions=[{"type": "scale_down_up", "count": 1}],
+                                        rebind_released=True))
+    assert "web-2" in str(caught.value)

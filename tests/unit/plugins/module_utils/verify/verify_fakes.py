@@ -98,12 +98,23 @@ class FakeCluster(FakeK8sClient):
             volumes.append({"name": claim_tmpl, "persistentVolumeClaim": {"claimName": claim}})
             if claim not in self.pvcs:
                 pv = "pv-%s" % claim
+                # A claim made again gets a new uid; a PV still naming the old one (Released) does not bind it.
+                uid_of_claim = "pvc-" + claim if pv not in self.pvs else "pvc-%s-%d" % (claim, next(self.uids))
+                held = ((self.pvs.get(pv) or {}).get("spec", {}).get("claimRef") or {}).get("uid")
+                bound = not held
                 self.pvcs[claim] = {"kind": "PersistentVolumeClaim",
-                                    "metadata": {"name": claim, "namespace": self.ns, "uid": "pvc-" + claim},
-                                    "spec": {"volumeName": pv}, "status": {"phase": "Bound"}}
-                self.pvs[pv] = {"kind": "PersistentVolume", "metadata": {"name": pv, "uid": "pvuid-" + pv},
-                                "spec": {"nfs": {"server": self.nfs_server, "path": "/srv/%s" % claim}},
-                                "status": {"phase": "Bound"}}
+                                    "metadata": {"name": claim, "namespace": self.ns, "uid": uid_of_claim},
+                                    "spec": {"volumeName": pv} if bound else {},
+                                    "status": {"phase": "Bound" if bound else "Pending"}}
+                if bound:
+                    self.pvs[pv] = {"kind": "PersistentVolume", "metadata": {"name": pv, "uid": "pvuid-" + pv},
+                                    "spec": {"nfs": {"server": self.nfs_server, "path": "/srv/%s" % claim},
+                                             "claimRef": {"namespace": self.ns, "name": claim,
+                                                          "uid": uid_of_claim}},
+                                    "status": {"phase": "Bound"}}
+            if self.pvcs[claim]["status"]["phase"] != "Bound":
+                self.make_pending(name, uid, volumes)
+                return
         broken = self.revision == self.broken_revision
         places = node_utils.schedulable(self.nodes.values())
         if not places:
@@ -143,9 +154,15 @@ class FakeCluster(FakeK8sClient):
         spec = self.sts["spec"]
         start = (spec.get("ordinals") or {}).get("start") or 0
         wanted = range(start, start + spec["replicas"])
+        deletes = (spec.get("persistentVolumeClaimRetentionPolicy") or {}).get("whenScaled") == "Delete"
         for name in list(self.pods):
             if self.ordinal(name) not in wanted:
                 del self.pods[name]
+                claim = "%s-%s" % (self.claim_template(), name)
+                if deletes and claim in self.pvcs:  # the controller deletes the claim; its PV is Released
+                    volume = self.pvcs.pop(claim)["spec"].get("volumeName")
+                    if volume in self.pvs:
+                        self.pvs[volume]["status"]["phase"] = "Released"
         rollout = spec["updateStrategy"]["type"] == "RollingUpdate"
         replaced = not all(observe.is_ready(p) for p in self.pods.values())  # waits for Ready pods, as it does
         for ordinal in wanted:
@@ -215,6 +232,8 @@ class FakeCluster(FakeK8sClient):
         self.calls.append(("patch", kind, name, subresource, copy.deepcopy(patch)))
         if kind == "Node":
             return self.patch_node(name, patch)
+        if kind == "PersistentVolume":
+            return self.patch_pv(name, patch, patch_type)
         assert kind == "StatefulSet"
         if subresource == "scale":
             self.sts["spec"]["replicas"] = patch["spec"]["replicas"]
@@ -224,6 +243,19 @@ class FakeCluster(FakeK8sClient):
             self.revision += 1
         self.sts["metadata"]["generation"] += 1
         return copy.deepcopy(self.sts)
+
+    def patch_pv(self, name, ops, patch_type):
+        """The rebind JSON patch: test the claim uid, remove it; the PV becomes Available for that claim name."""
+        assert patch_type == "json"
+        pv = self.pvs[name]
+        for op in ops:
+            assert op["path"] in ("/spec/claimRef/uid", "/spec/claimRef/resourceVersion")
+            if op["op"] == "test":
+                assert pv["spec"]["claimRef"].get("uid") == op["value"]
+            else:
+                pv["spec"]["claimRef"].pop(op["path"].rsplit("/", 1)[1], None)
+        pv["status"]["phase"] = "Available"
+        return copy.deepcopy(pv)
 
     def patch_node(self, name, patch):
         """A merge patch of spec.unschedulable and annotations (None removes), as the server applies it."""
