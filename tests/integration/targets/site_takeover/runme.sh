@@ -16,7 +16,8 @@ image=$(setting testbed_image)
 root=$(setting testbed_nfs_root)/it-takeover
 ns=it-takeover
 kubectl() { "$kubectl_bin" --kubeconfig "$kubeconfig" "$@"; }
-playbook() { ansible-playbook -i inventory.yml "$1" -e @"$config" -e @apps.yml "${@:2}"; }
+# No colours (ansible-test --color asks for them): the play recap is matched below.
+playbook() { ANSIBLE_FORCE_COLOR=0 ANSIBLE_NOCOLOR=1 ansible-playbook -i inventory.yml "$1" -e @"$config" -e @apps.yml "${@:2}"; }
 cleanup() {
   kubectl -n $ns delete statefulset web --ignore-not-found --wait=true >/dev/null 2>&1 || true
   playbook stateful.nfs.teardown -e purge=true -e purge_mode=delete -e it_path_pattern='{root}/web-pv{ordinal}' \
