@@ -44,6 +44,17 @@ def claim_name(claim, statefulset, ordinal):
     return "%s-%s-%d" % (claim, statefulset, ordinal)
 
 
+def claim_ordinal(claim, statefulset, name):
+    """n of a claim named <claim>-<statefulset>-<n> (n without leading zeros, as the controller writes it), else None.
+
+    Any n: claims beyond the replicas are met after a scale-down, and the controller's claims carry none of
+    our labels, so they are found by name.
+    """
+    prefix = "%s-%s-" % (claim, statefulset)
+    rest = name[len(prefix):] if name.startswith(prefix) else ""
+    return int(rest) if rest.isdigit() and rest.isascii() and (rest == "0" or rest[0] != "0") else None
+
+
 def pv_name(namespace, claim, statefulset, ordinal):
     """The PersistentVolume of one ordinal: <namespace>-<claim>-<statefulset>-<ordinal>."""
     return "%s-%s" % (namespace, claim_name(claim, statefulset, ordinal))

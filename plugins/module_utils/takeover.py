@@ -9,7 +9,6 @@ to that claim, and Available for ever (a bound claim never binds another PV); th
 would be applied over the hand-made ones. So the run stops, naming each claim, its PV and export, with the steps
 that move the app under the workflow and keep its data.
 
-  claim_ordinal    pure: the ordinal of a claim named <claim>-<statefulset>-<n>, or None
   foreign_claims   pure: the plan's app and the namespace's claims and the cluster's PVs -> the foreign bindings
   migration_steps  pure: the commands that take the app over with its data
   problems_of      pure: one message per app with foreign bindings
@@ -30,13 +29,6 @@ PV = "PersistentVolume"
 PVC = "PersistentVolumeClaim"
 
 
-def claim_ordinal(app, name):
-    """n of a claim <claim>-<statefulset>-<n> of this app (any n: a claim beyond replicas is met on scale-up)."""
-    prefix = naming.claim_name(app["claim"], app["name"], 0)[:-1]
-    rest = name[len(prefix):] if name.startswith(prefix) else ""
-    return int(rest) if re.match(r"^(0|[1-9][0-9]*)$", rest) else None
-
-
 def foreign_claims(app, claims, pvs):
     """[{claim, ordinal, pv, export, planned_pv, planned_path, storage_class, reclaim_policy}] for each claim of the
     app bound to a PV other than the one the workflow plans for its ordinal. claims: the namespace's claims;
@@ -45,7 +37,7 @@ def foreign_claims(app, claims, pvs):
     found = []
     for pvc in sorted(claims, key=lambda item: item["metadata"]["name"]):
         name = pvc["metadata"]["name"]
-        ordinal = claim_ordinal(app, name)
+        ordinal = naming.claim_ordinal(app["claim"], app["name"], name)
         volume = (pvc.get("spec") or {}).get("volumeName")
         if ordinal is None or not volume:
             continue
@@ -136,12 +128,13 @@ def check(client, apps):
     pvs = None
     report, problems = [], []
     for app in present:
-        ours = [pvc for pvc in claims_by_ns[app["namespace"]] if claim_ordinal(app, pvc["metadata"]["name"])
-                is not None]
-        if pvs is None and any((pvc.get("spec") or {}).get("volumeName") not in (None, naming.pv_name(
-                app["namespace"], app["claim"], app["name"], claim_ordinal(app, pvc["metadata"]["name"])))
-                for pvc in ours):
+        ours = [(pvc, naming.claim_ordinal(app["claim"], app["name"], pvc["metadata"]["name"]))
+                for pvc in claims_by_ns[app["namespace"]]]
+        ours = [(pvc, ordinal) for pvc, ordinal in ours if ordinal is not None]
+        if pvs is None and any((pvc.get("spec") or {}).get("volumeName") not in (
+                None, naming.pv_name(app["namespace"], app["claim"], app["name"], ordinal)) for pvc, ordinal in ours):
             pvs = dict((pv["metadata"]["name"], pv) for pv in client.list(PV))
+        ours = [pvc for pvc, _ordinal in ours]
         bindings = foreign_claims(app, ours, pvs or {})
         report.append({"namespace": app["namespace"], "name": app["name"], "foreign": bindings})
         message = problems_of(app, bindings)

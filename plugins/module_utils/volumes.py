@@ -390,10 +390,9 @@ def plan(spec, pvs, pvcs):
 def _claim_ordinal(spec, pvc):
     """A claim's ordinal: its label when we created it, else the number its name <claim>-<statefulset>-<n> ends in."""
     ordinal = _ordinal_of(pvc)
-    prefix = "%s-%s-" % (spec["claim"], spec["statefulset"])
-    name = pvc["metadata"]["name"]
-    if ordinal < 0 and name.startswith(prefix) and name[len(prefix):].isdigit():
-        ordinal = int(name[len(prefix):])
+    if ordinal < 0:
+        by_name = naming.claim_ordinal(spec["claim"], spec["statefulset"], pvc["metadata"]["name"])
+        ordinal = -1 if by_name is None else by_name
     return ordinal
 
 
@@ -651,17 +650,12 @@ def claims_in_use(pods):
 
 
 def claims_of_statefulset(spec, pvcs):
-    """The claims named <claim>-<statefulset>-<ordinal> (any ordinal), lowest ordinal first.
-
-    These are the claims the StatefulSet controller creates from the volumeClaimTemplate; they carry
-    none of our labels, so they are found by name.
-    """
-    pattern = re.compile(r"^%s-%s-(0|[1-9][0-9]*)$" % (re.escape(spec["claim"]), re.escape(spec["statefulset"])))
+    """The claims named <claim>-<statefulset>-<ordinal> (any ordinal), lowest ordinal first."""
     found = []
     for pvc in pvcs:
-        match = pattern.match(pvc["metadata"]["name"])
-        if match:
-            found.append((int(match.group(1)), pvc))
+        ordinal = naming.claim_ordinal(spec["claim"], spec["statefulset"], pvc["metadata"]["name"])
+        if ordinal is not None:
+            found.append((ordinal, pvc))
     return [pvc for _ordinal, pvc in sorted(found, key=lambda pair: pair[0])]
 
 

@@ -42,12 +42,6 @@ TUTORIAL_CLAIMS = [claim("www-web-0", "web-pv0"), claim("www-web-1", "web-pv1"),
 TUTORIAL_PVS = [hand_made_pv("web-pv0", "/srv/nfs/web-pv0"), hand_made_pv("web-pv1", "/srv/nfs/web-pv1/")]
 
 
-@pytest.mark.parametrize("name, ordinal", [("www-web-0", 0), ("www-web-12", 12), ("www-web-01", None),
-                                           ("www-web-", None), ("www-webx-0", None), ("data-web-0", None)])
-def test_claim_ordinal(name, ordinal):
-    assert takeover.claim_ordinal(planned(), name) == ordinal
-
-
 def test_the_workflows_own_claims_pass_and_pending_ones_are_not_judged():
     app = planned()
     claims = [claim("www-web-0", "demo-www-web-0"), claim("www-web-1"), claim("www-web-5", "demo-www-web-5")]
