@@ -437,6 +437,9 @@ TEARDOWN_ACCESS = [
     ("get", "services", "", True), ("delete", "services", "", True), ("get", "statefulsets", "apps", True),
     ("delete", "statefulsets", "apps", True), ("list", "persistentvolumeclaims", "", True),
     ("delete", "persistentvolumeclaims", "", True), ("list", "pods", "", True)]
+# Removing a StatefulSet whose controller deletes its claims (claim_retention.when_deleted: Delete) first reads each
+# claim's PV, to refuse when its reclaim policy would take the data.
+CLAIM_DELETION_ACCESS = [("list", "persistentvolumeclaims", "", True), ("get", "persistentvolumes", "", False)]
 
 
 def moves_pods(app):
@@ -456,6 +459,8 @@ def access_of(apps, workflow, proof=True):
     """[{verb, resource, subresource, group, namespace}] the workflow needs for these apps, each asked once."""
     if workflow == "teardown":
         wanted = [(item, apps) for item in TEARDOWN_ACCESS]
+        wanted += [(item, [app for app in apps if app["claim_retention"]["when_deleted"] == "Delete"])
+                   for item in CLAIM_DELETION_ACCESS]
     else:
         present = [app for app in apps if app["state"] == "present"]
         proven = [app for app in present if app["verify"]["enabled"]] if proof else []

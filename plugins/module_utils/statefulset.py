@@ -16,7 +16,7 @@ import re
 import time
 
 from ansible_collections.stateful.nfs.plugins.module_utils.k8s import reconcile, waiter
-from ansible_collections.stateful.nfs.plugins.module_utils import validate as rules
+from ansible_collections.stateful.nfs.plugins.module_utils import naming, validate as rules
 from ansible_collections.stateful.nfs.plugins.module_utils.errors import Failure, SpecError, collect, raise_all
 from ansible_collections.stateful.nfs.plugins.module_utils.k8s.client import object_ref
 from ansible_collections.stateful.nfs.plugins.module_utils.manifests.statefulset import build_statefulset
@@ -498,8 +498,46 @@ def ensure_present(client, params, check_mode=False, diff=False):
     return result
 
 
+def claims_of(statefulset, pvcs):
+    """The claims the controller made from the StatefulSet's volumeClaimTemplates (found by name), sorted."""
+    name = statefulset["metadata"]["name"]
+    templates = [template["metadata"]["name"] for template in statefulset["spec"].get("volumeClaimTemplates") or []]
+    return sorted((pvc for pvc in pvcs if any(naming.claim_ordinal(template, name, pvc["metadata"]["name"]) is not None
+                                              for template in templates)), key=lambda pvc: pvc["metadata"]["name"])
+
+
+def refuse_claim_deletion_losing_data(statefulset, claims, volumes):
+    """Failure when whenDeleted=Delete would take data with the claims: a claim whose PV is not Retain.
+
+    With whenDeleted=Delete the controller deletes the claims once the StatefulSet is gone. A Retain PV then
+    turns Released and keeps its data (the next stateful.nfs.volumes run makes it bindable again); any other
+    reclaim policy lets Kubernetes delete or recycle the data. volumes: {PV name: PV or None when gone}.
+    """
+    losing = []
+    for pvc in claims:
+        volume = (pvc.get("spec") or {}).get("volumeName")
+        pv = volumes.get(volume) if volume else None
+        reclaim = ((pv or {}).get("spec") or {}).get("persistentVolumeReclaimPolicy") or "Delete"
+        if pv is not None and reclaim != "Retain":
+            losing.append((pvc["metadata"]["name"], volume, reclaim))
+    if losing:
+        ref = object_ref(KIND, statefulset["metadata"]["name"], statefulset["metadata"].get("namespace"))
+        raise Failure(
+            "%s has persistentVolumeClaimRetentionPolicy.whenDeleted=Delete, so deleting it deletes its claims, and "
+            "the PersistentVolume of %s would then take the data with it; nothing was deleted. Fix: keep the data "
+            "with kubectl patch pv <name> -p '{\"spec\":{\"persistentVolumeReclaimPolicy\":\"Retain\"}}' for "
+            "each PV named, or apply the StatefulSet first with persistent_volume_claim_retention_policy."
+            "when_deleted: Retain (state: present) so its claims stay"
+            % (ref, ", ".join("claim %s (PV %s, persistentVolumeReclaimPolicy %s)" % item for item in losing)),
+            changed=False, action="none", statefulset=statefulset)
+
+
 def ensure_absent(client, params, check_mode=False, diff=False):
-    """Delete the StatefulSet and (propagationPolicy Foreground) its pods; PVCs and their data stay."""
+    """Delete the StatefulSet and (propagationPolicy Foreground) its pods; the data stays.
+
+    The claims stay too, unless the StatefulSet says whenDeleted=Delete: then the controller deletes them,
+    which is allowed only when each one's PV is Retain, so the data stays on a Released PV.
+    """
     name, namespace = params["name"], params["namespace"]
     live = client.get(KIND, name, namespace)
     if live is None:
@@ -510,17 +548,20 @@ def ensure_absent(client, params, check_mode=False, diff=False):
         if params.get("wait") and not check_mode:
             waiter.wait_until_gone(client, KIND, name, namespace, uid=uid, timeout=params.get("wait_timeout") or 300)
         return {"changed": False, "action": "none", "immutable_changes": [], "statefulset": live, "rollout": {}}
+    claims_released = []
     policy = (live.get("spec") or {}).get("persistentVolumeClaimRetentionPolicy") or {}
     if policy.get("whenDeleted") == "Delete":
-        raise Failure("%s has persistentVolumeClaimRetentionPolicy.whenDeleted=Delete, so deleting it would delete "
-                      "its PersistentVolumeClaims, and this module never deletes claims. Fix: apply it first with "
-                      "persistent_volume_claim_retention_policy.when_deleted: Retain (state: present), then "
-                      "delete it; remove the claims yourself if you mean to"
-                      % object_ref(KIND, name, namespace), changed=False, action="none", statefulset=live)
+        claims = claims_of(live, client.list("PersistentVolumeClaim", namespace=namespace))
+        volumes = dict((name_, client.get("PersistentVolume", name_)) for name_ in sorted(set(
+            (pvc.get("spec") or {}).get("volumeName") for pvc in claims) - set([None, ""])))
+        refuse_claim_deletion_losing_data(live, claims, volumes)
+        claims_released = [pvc["metadata"]["name"] for pvc in claims]
     client.delete(KIND, name, namespace, propagation_policy="Foreground", uid=uid, dry_run=check_mode)
     if params.get("wait") and not check_mode:
         waiter.wait_until_gone(client, KIND, name, namespace, uid=uid, timeout=params.get("wait_timeout") or 300)
     result = {"changed": True, "action": "delete", "immutable_changes": [], "statefulset": live, "rollout": {}}
+    if claims_released:
+        result["claims_deleted_by_controller"] = claims_released
     if diff:
         result["diff"] = {"before": reconcile.comparable(live), "after": {}}
     return result

@@ -43,8 +43,12 @@ options:
     description:
       - V(present) creates or updates the StatefulSet.
       - V(absent) deletes it with propagationPolicy C(Foreground), so its pods go away (and with O(wait), the
-        module returns when they are gone). PersistentVolumeClaims and their data are never deleted by this
-        module; it refuses when the live StatefulSet has C(persistentVolumeClaimRetentionPolicy.whenDeleted=Delete).
+        module returns when they are gone). The data is never deleted by this module.
+      - The claims stay, unless the live StatefulSet has C(persistentVolumeClaimRetentionPolicy.whenDeleted=Delete).
+        Then the StatefulSet controller deletes them, which the module allows only when the PV of each claim has
+        C(persistentVolumeReclaimPolicy=Retain), so the data stays on a Released PV (the next
+        M(stateful.nfs.volumes) run makes it bindable again). Otherwise it refuses before deleting anything,
+        naming each claim and PV.
     type: str
     choices: [present, absent]
     default: present
@@ -208,7 +212,7 @@ options:
     description:
       - What happens to the claims when the StatefulSet is deleted or scaled down. Both default to V(Retain).
       - Note that V(Delete) lets the StatefulSet controller delete claims (and, with a C(Delete) reclaim policy,
-        data); this module then refuses O(state=absent).
+        data); O(state=absent) then refuses unless the PV of each claim is C(Retain).
     type: dict
     suboptions:
       when_deleted:
@@ -375,6 +379,14 @@ action:
   returned: always
   type: str
   sample: update
+claims_deleted_by_controller:
+  description:
+    - With O(state=absent) on a StatefulSet with C(whenDeleted=Delete), the claims the StatefulSet controller
+      deletes after it; their PVs are Retain and keep the data (Released).
+  returned: when the StatefulSet was deleted and had claims with whenDeleted=Delete
+  type: list
+  elements: str
+  sample: [www-web-0, www-web-1]
 immutable_changes:
   description: The immutable fields that differ from the live StatefulSet (acted on only with O(on_immutable_change=recreate)).
   returned: always

@@ -92,6 +92,16 @@ def test_node_access_is_asked_only_for_a_proof_that_moves_pods():
     assert node_verbs(app_model.plan([entry(verify={"disruptions": ["move_pod"]})], ENTRY_SPEC, proof=False)) == []
 
 
+def test_teardown_reads_pvs_only_for_an_app_whose_statefulset_deletes_its_claims():
+    def pv_reads(result):
+        return [item["verb"] for item in result["access"] if item["resource"] == "persistentvolumes"
+                and item["verb"] == "get"]
+    assert pv_reads(app_model.plan([entry()], ENTRY_SPEC, teardown=True, workflow="teardown")) == []
+    deleting = app_model.plan([entry(claim_retention={"when_deleted": "Delete"})], ENTRY_SPEC, teardown=True,
+                              workflow="teardown")
+    assert deleting["problems"] == [] and pv_reads(deleting) == ["get"]
+
+
 def test_a_format_spec_in_the_path_pattern_gives_the_same_path_on_both_planes():
     result = app_model.plan([entry(storage__nfs__path_pattern="{root}/{claim}-{statefulset}-{ordinal:02d}")],
                             ENTRY_SPEC)

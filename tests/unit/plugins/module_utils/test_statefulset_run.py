@@ -38,7 +38,9 @@ class FakeClient(FakeK8sClient):
 
     def list(self, kind, namespace=None, label_selector=None, field_selector=None):
         self.calls.append(("list", kind, label_selector))
-        return copy.deepcopy(self.pods) if kind == "Pod" else []
+        if kind == "Pod":
+            return copy.deepcopy(self.pods)
+        return [copy.deepcopy(obj) for (stored_kind, _name), obj in sorted(self.objects.items()) if stored_kind == kind]
 
     def events_for(self, kind, name, namespace):
         self.calls.append(("events_for", kind, name))
@@ -197,15 +199,46 @@ def test_absent_in_check_mode_is_a_dry_run():
     assert ("StatefulSet", "web") in client.objects
 
 
-def test_absent_refuses_when_the_controller_would_delete_the_claims():
-    deleting = copy.deepcopy(LIVE)
-    deleting["spec"]["persistentVolumeClaimRetentionPolicy"]["whenDeleted"] = "Delete"
-    client = FakeClient([deleting])
+def deleting_claims(reclaim_policies):
+    """A StatefulSet with whenDeleted=Delete, and per ordinal a claim bound to a PV of the given reclaim policy."""
+    live = copy.deepcopy(LIVE)
+    live["spec"]["persistentVolumeClaimRetentionPolicy"]["whenDeleted"] = "Delete"
+    objects = [live, {"kind": "PersistentVolumeClaim", "metadata": {"name": "other-web-0"}, "spec": {"volumeName": "x"}},
+               {"kind": "PersistentVolume", "metadata": {"name": "x"}, "spec": {"persistentVolumeReclaimPolicy": "Delete"}}]
+    for ordinal, reclaim in enumerate(reclaim_policies):
+        objects.append({"kind": "PersistentVolumeClaim", "metadata": {"name": "www-web-%d" % ordinal},
+                        "spec": {"volumeName": "pv-%d" % ordinal}})
+        objects.append({"kind": "PersistentVolume", "metadata": {"name": "pv-%d" % ordinal},
+                        "spec": {"persistentVolumeReclaimPolicy": reclaim}})
+    return FakeClient(objects)
+
+
+def test_absent_with_when_deleted_delete_goes_ahead_when_every_claims_pv_keeps_the_data():
+    client = deleting_claims(["Retain", "Retain"])
+    result = statefulset.ensure(client, params(state="absent"))
+    assert result["changed"] is True and result["action"] == "delete"
+    assert result["claims_deleted_by_controller"] == ["www-web-0", "www-web-1"]
+    assert [call[:3] for call in client.writes()] == [("delete", "StatefulSet", "web")]
+
+
+def test_absent_refuses_when_the_controller_would_delete_data_with_the_claims():
+    client = deleting_claims(["Retain", "Delete"])
     with pytest.raises(Failure) as caught:
         statefulset.ensure(client, params(state="absent"))
-    assert "whenDeleted=Delete" in str(caught.value)
-    assert "Fix: apply it first with persistent_volume_claim_retention_policy.when_deleted: Retain" in str(caught.value)
+    message = str(caught.value)
+    assert "whenDeleted=Delete" in message and "nothing was deleted" in message
+    assert "claim www-web-1 (PV pv-1, persistentVolumeReclaimPolicy Delete)" in message
+    assert "www-web-0" not in message and "other-web-0" not in message
+    assert "persistent_volume_claim_retention_policy.when_deleted: Retain" in message
     assert client.writes() == []
+
+
+def test_absent_with_when_deleted_delete_and_unbound_claims_loses_nothing():
+    client = deleting_claims([])
+    client.objects[("PersistentVolumeClaim", "www-web-0")] = {"kind": "PersistentVolumeClaim",
+                                                              "metadata": {"name": "www-web-0"}, "spec": {}}
+    result = statefulset.ensure(client, params(state="absent"), check_mode=True)
+    assert result["changed"] is True and result["claims_deleted_by_controller"] == ["www-web-0"]
 
 
 # ---------------------------------------------------------------- rollout wait
