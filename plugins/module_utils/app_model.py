@@ -23,6 +23,7 @@ import difflib
 import re
 
 from ansible_collections.stateful.nfs.plugins.module_utils import headless_service, namespace, naming, statefulset, volumes
+from ansible_collections.stateful.nfs.plugins.module_utils import volume_access
 from ansible_collections.stateful.nfs.plugins.module_utils import validate as rules
 from ansible_collections.stateful.nfs.plugins.module_utils.errors import SpecError, gather
 from ansible_collections.stateful.nfs.plugins.module_utils.exports import validation as export_rules
@@ -42,8 +43,11 @@ DEFAULTS = {
     },
     "port": {"protocol": "TCP"},
     "claim_retention": {"when_deleted": "Retain", "when_scaled": "Retain"},
+    "identity": {"arbitrary_uid": False},
     "verify": {"enabled": True, "disruptions": ["delete_pod"], "check_dns": True, "timeout": 300},
 }
+# Fields of an entry that moved: the entry's field -> where it is now.
+MOVED_FIELDS = {"fs_group": "identity.fs_group"}
 # Mappings whose defaults apply only when the entry has them (no port means a Service without ports).
 OPTIONAL_MAPPINGS = ("port",)
 
@@ -145,6 +149,10 @@ def check_mapping(field, mapping, options):
     result = {}
     for key, value in mapping.items():
         where = prefix + str(key)
+        if not field and key in MOVED_FIELDS:
+            problems.append(SpecError(where, value, "moved to %s" % MOVED_FIELDS[key],
+                                      "write it as %s: %s" % (MOVED_FIELDS[key], value)))
+            continue
         if key not in options:
             close = difflib.get_close_matches(str(key), list(options), n=1)
             problems.append(SpecError(where, value, "is not a field of an app entry here",
@@ -198,6 +206,12 @@ def normalize(entry, entry_spec=None):
     app["service_name_given"] = bool(app.get("service_name"))
     app["service_name"] = app.get("service_name") or app["name"]
     nfs = app["storage"]["nfs"]
+    identity = app.get("identity") or {}
+    nfs["owner"], nfs["group"], nfs["mode"] = volume_access.derive(
+        identity if volume_access.stated(identity) else None, nfs.get("options"),
+        None if nfs.get("owner") is None else str(nfs["owner"]),
+        None if nfs.get("group") is None else str(nfs["group"]), nfs.get("mode"))
+    app["pod_security_context"] = volume_access.pod_security_context(identity)
     nfs["export_name"] = nfs.get("export_name") or naming.export_name(app["namespace"], app["name"])
     nfs["clients"] = list(nfs.get("clients") or [])
     app["labels"] = dict(app.get("labels") or {})
@@ -233,7 +247,7 @@ def statefulset_params(app):
         "ports": app["ports"], "mount_path": app.get("mount_path"),
         "claim_template": {"name": app["claim"], "size": storage["size"], "access_modes": storage["access_modes"],
                            "storage_class": ""},
-        "readiness_probe": app.get("readiness_probe"), "fs_group": app.get("fs_group"),
+        "readiness_probe": app.get("readiness_probe"), "security_context": app["pod_security_context"],
         "termination_grace_period_seconds": app.get("termination_grace_period_seconds"),
         "pod_management_policy": app["pod_management_policy"], "wait_timeout": app["wait_timeout"],
         "persistent_volume_claim_retention_policy": dict(app["claim_retention"]),
@@ -309,10 +323,21 @@ def _export_problems(app):
     for index, option in enumerate(nfs.get("options") or []):
         found += gather([lambda option=option, index=index: export_rules.check_option(
             option, "storage.nfs.options[%d]" % index)])
-    found += rules.octal_mode("storage.nfs.mode", nfs.get("mode"))
-    if nfs.get("mode") is not None and not found and int(nfs["mode"], 8) & 0o002:
+    options = list(nfs.get("options") or [])
+    if "no_root_squash" in options and "ro" not in options:
+        # The export module refuses it too (without allow_insecure); the plan says so before the NFS host is touched.
+        found.append(SpecError("storage.nfs.options", options, "rw with no_root_squash gives root on every client "
+                               "root on the replicas' directories",
+                               "drop no_root_squash (root_squash is the default) and run the pod as the "
+                               "directories' owner (identity.run_as_user), or use all_squash, anonuid and anongid"))
+    mode_problems = rules.octal_mode("storage.nfs.mode", nfs.get("mode"))
+    found += mode_problems
+    if nfs.get("mode") is not None and not mode_problems and int(nfs["mode"], 8) & 0o002:
         found.append(SpecError("storage.nfs.mode", nfs["mode"], "makes the replicas' directories world-writable",
                                "use a mode without write for others, e.g. \"0770\""))
+    elif not mode_problems:
+        found += volume_access.problems(app["identity"], nfs.get("options"), nfs["owner"], nfs["group"],
+                                        nfs["mode"])
     if not export_rules.NAME_RE.match(nfs["export_name"] or ""):
         found.append(SpecError("storage.nfs.export_name", nfs["export_name"], "is not a plain file name",
                                "use letters, digits, '.', '_' or '-', e.g. demo-web"))
@@ -359,6 +384,7 @@ def semantic_problems(app, hosts):
         service_fields = SERVICE_FIELDS if given else dict(SERVICE_FIELDS, name="name")
         found += renamed(gather(headless_service.checks(service_params(app))), service_fields)
         found += renamed(gather(namespace.checks({"name": app["namespace"]})), NAMESPACE_FIELDS)
+        found += volume_access.identity_problems(app["identity"])
         found += _export_problems(app)
         found += _verify_problems(app)
         found += _retention_problems(app)
@@ -386,9 +412,7 @@ def _nfs_item(app):
         "exports": [{"path": export["path"]} for export in exports_of(app)],
         "ordinals": list(app["ordinals"]),
         "clients": [{"host": host, "options": list(nfs.get("options") or [])} for host in nfs["clients"]],
-        "owner": None if nfs.get("owner") is None else str(nfs["owner"]),
-        "group": None if nfs.get("group") is None else str(nfs["group"]),
-        "mode": nfs.get("mode"),
+        "owner": nfs["owner"], "group": nfs["group"], "mode": nfs["mode"],
     }
 
 
