@@ -431,15 +431,13 @@ def row(spec, ordinal, pv_obj, pv_outcome=None, pvc_obj=None, pvc_outcome=None, 
 
 
 def apply_plan(client, steps, check_mode=False):
-    """reconcile.reconcile each PV, then each pre-created claim; returns [(step, pv_outcome, pvc_outcome)]."""
-    done = []
-    for step in steps:
-        done.append([step, reconcile.reconcile(client, step.pv, step.live_pv, check_mode=check_mode), None])
-    for entry in done:
-        step = entry[0]
-        if step.pvc is not None:
-            entry[2] = reconcile.reconcile(client, step.pvc, step.live_pvc, check_mode=check_mode)
-    return [tuple(entry) for entry in done]
+    """reconcile.reconcile every PV, then every pre-created claim (a claim is pre-bound to its PV), each group
+    concurrently; returns [(step, pv_outcome, pvc_outcome)]."""
+    pv_outcomes = reconcile.reconcile_all(client, [(step.pv, step.live_pv) for step in steps], check_mode)
+    claimed = [step for step in steps if step.pvc is not None]
+    pvc_outcomes = dict(zip([id(step) for step in claimed], reconcile.reconcile_all(
+        client, [(step.pvc, step.live_pvc) for step in claimed], check_mode)))
+    return [(step, pv_outcome, pvc_outcomes.get(id(step))) for step, pv_outcome in zip(steps, pv_outcomes)]
 
 
 def rebind_patch(pv, uid):
@@ -719,16 +717,16 @@ def absent(client, spec, check_mode=False, want_diff=False, interval=1.0, clock=
     pv_deletes, pvc_deletes, pvc_keeps = plan_absent(spec, pvs, pvcs, pods)
 
     claim_actions = {}
+    reconcile.each(lambda pvc: client.delete(PVC, pvc["metadata"]["name"], spec["namespace"],
+                                             uid=pvc["metadata"].get("uid"), dry_run=check_mode),
+                   [pvc for pvc in pvc_deletes if not pvc["metadata"].get("deletionTimestamp")])
     for pvc in pvc_deletes:
-        if not pvc["metadata"].get("deletionTimestamp"):
-            client.delete(PVC, pvc["metadata"]["name"], spec["namespace"], uid=pvc["metadata"].get("uid"),
-                          dry_run=check_mode)
         claim_actions[pvc["metadata"]["name"]] = ("delete", pvc)
     for pvc in pvc_keeps:
         claim_actions[pvc["metadata"]["name"]] = ("keep", pvc)
-    for pv in pv_deletes:
-        if not pv["metadata"].get("deletionTimestamp"):
-            client.delete(PV, pv["metadata"]["name"], uid=pv["metadata"].get("uid"), dry_run=check_mode)
+    reconcile.each(lambda pv: client.delete(PV, pv["metadata"]["name"], uid=pv["metadata"].get("uid"),
+                                            dry_run=check_mode),
+                   [pv for pv in pv_deletes if not pv["metadata"].get("deletionTimestamp")])
 
     rows = []
     for pv in sorted(pv_deletes, key=_ordinal_of):

@@ -4,5 +4,6 @@
 """The Kubernetes plumbing every Kubernetes module shares.
 
 client (auth options, one client, one error format), runner (the run of a module: check, connect, act, report),
-reconcile (read, compare, then server-side apply only what differs), waiter (polling with a deadline).
+reconcile (read, compare, then server-side apply only what differs), waiter (polling with a deadline),
+concurrency (many calls at once on the one client).
 """

@@ -23,6 +23,7 @@ import copy
 import json
 
 from ansible_collections.stateful.nfs.plugins.module_utils.k8s.client import FIELD_MANAGER, K8sError, object_ref
+from ansible_collections.stateful.nfs.plugins.module_utils.k8s.concurrency import WRITERS, parallel
 from ansible_collections.stateful.nfs.plugins.module_utils.quantity import parse_quantity
 
 # Metadata the server writes; never part of a comparison or a diff.
@@ -220,6 +221,35 @@ def reconcile(client, desired, live, check_mode=False):
     else:
         changed = after["metadata"].get("resourceVersion") != live["metadata"].get("resourceVersion")
     return Outcome(changed, live, after, "update" if changed else "none")
+
+
+SHOWN_ERRORS = 5  # a refused credential fails every call alike: the message names the first few
+
+
+def each(call, items, workers=WRITERS):
+    """[call(item)] for many objects, up to `workers` at once, in order. Every item is tried; when some calls
+    fail, one K8sError naming each failure (the first one's class and status) is raised once all are done."""
+    def attempt(item):
+        try:
+            return call(item), None
+        except K8sError as exc:
+            return None, exc
+    answers = parallel(attempt, items, workers)
+    errors = [error for _answer, error in answers if error is not None]
+    if len(errors) == 1:
+        raise errors[0]
+    if errors:
+        first = errors[0]
+        shown = "; ".join(str(error) for error in errors[:SHOWN_ERRORS])
+        more = len(errors) - SHOWN_ERRORS
+        raise type(first)("%d calls failed: %s%s" % (len(errors), shown, "; and %d more" % more if more > 0 else ""),
+                          first.status, first.reason, first.details)
+    return [answer for answer, _error in answers]
+
+
+def reconcile_all(client, pairs, check_mode=False, workers=WRITERS):
+    """reconcile() of each (desired, live), up to `workers` at once; the Outcomes in order (see each)."""
+    return each(lambda pair: reconcile(client, pair[0], pair[1], check_mode), pairs, workers)
 
 
 def merge_diffs(outcomes, key):

@@ -11,9 +11,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from concurrent.futures import ThreadPoolExecutor
-
 from ansible_collections.stateful.nfs.plugins.module_utils import naming
+from ansible_collections.stateful.nfs.plugins.module_utils.k8s.concurrency import parallel
 from ansible_collections.stateful.nfs.plugins.module_utils.k8s.client import K8sError
 from ansible_collections.stateful.nfs.plugins.module_utils.statefulset import label_selector
 from ansible_collections.stateful.nfs.plugins.module_utils.verify.plan import claim_name, pod_name
@@ -172,15 +171,6 @@ def observe_replica(client, target, ordinal, pod, exec_fn, inside=True, timeout=
         record["exec_error"] = "pod %s is not running" % record["pod"]
     record["expected_claim"] = claim_name(target, ordinal)
     return record
-
-
-def parallel(function, items, workers):
-    """[function(item) for item in items], run by up to `workers` threads; results in the order of items."""
-    items = list(items)
-    if workers <= 1 or len(items) <= 1:
-        return [function(item) for item in items]
-    with ThreadPoolExecutor(max_workers=min(workers, len(items))) as pool:
-        return list(pool.map(function, items))
 
 
 def observe_all(client, target, exec_fn, workers=4, inside=True, timeout=60, pods=None):

@@ -15,6 +15,7 @@ import time
 
 from ansible_collections.stateful.nfs.plugins.module_utils import statefulset as sts_utils
 from ansible_collections.stateful.nfs.plugins.module_utils.k8s import waiter
+from ansible_collections.stateful.nfs.plugins.module_utils.k8s.concurrency import parallel
 from ansible_collections.stateful.nfs.plugins.module_utils.errors import Failure, SpecError
 from ansible_collections.stateful.nfs.plugins.module_utils.k8s.client import K8sError, object_ref
 from ansible_collections.stateful.nfs.plugins.module_utils.verify import checks, dns, disruptions, nodes, observe, plan
@@ -64,7 +65,7 @@ class Run(object):
                                              command_of(ordinal), min(self.spec["timeout"], 60)), None
             except K8sError as exc:
                 return ordinal, None, str(exc)
-        return observe.parallel(one, ordinals, self.spec["workers"])
+        return parallel(one, ordinals, self.spec["workers"])
 
     def record(self, step, records, results):
         self.results.extend(results)
@@ -138,7 +139,7 @@ class Run(object):
             jobs = [(resolver_for(i), dns.a_command(fqdn)) for i, fqdn in enumerate(expected_targets)]
             if srv:
                 jobs.append((ready[0]["pod"], dns.srv_command(srv)))
-            answers = observe.parallel(lookup, jobs, spec["workers"])
+            answers = parallel(lookup, jobs, spec["workers"])
             results = []
             for index, record in enumerate(ready):
                 output, error = answers[index]

@@ -8,12 +8,13 @@ __metaclass__ = type
 
 import copy
 import json
+import threading
 from decimal import Decimal
 
 import pytest
 
 from ansible_collections.stateful.nfs.plugins.module_utils.k8s import reconcile
-from ansible_collections.stateful.nfs.plugins.module_utils.k8s.client import K8sError
+from ansible_collections.stateful.nfs.plugins.module_utils.k8s.client import K8sError, K8sUnavailable
 from ansible_collections.stateful.nfs.plugins.module_utils.quantity import is_quantity, parse_quantity
 from ansible_collections.stateful.nfs.tests.unit.plugins.module_utils.fakes import (
     FakeK8sClient, api_error, namespace_not_found)
@@ -346,3 +347,43 @@ def test_parse_quantity_rejects_garbage_naming_it(text):
     with pytest.raises(ValueError, match="is not a Kubernetes quantity"):
         parse_quantity(text)
     assert not is_quantity(text)
+
+
+# ---------------------------------------------------------------- many objects at once
+
+def test_each_runs_the_calls_at_once_and_keeps_their_order():
+    barrier = threading.Barrier(3, timeout=5)  # passes only when three calls are in flight together
+
+    def call(item):
+        barrier.wait()
+        return item * 2
+    assert reconcile.each(call, [3, 1, 2], workers=3) == [6, 2, 4]
+
+
+def test_each_tries_every_item_and_names_each_failure():
+    tried = []
+
+    def call(item):
+        tried.append(item)
+        if item % 2:
+            raise K8sUnavailable("apply PersistentVolume/pv-%d: timed out" % item, 503)
+        return item
+    with pytest.raises(K8sUnavailable) as caught:
+        reconcile.each(call, list(range(14)), workers=4)
+    assert sorted(tried) == list(range(14))
+    assert caught.value.status == 503
+    assert str(caught.value) == ("7 calls failed: apply PersistentVolume/pv-1: timed out; apply PersistentVolume/pv-3: "
+                                 "timed out; apply PersistentVolume/pv-5: timed out; apply PersistentVolume/pv-7: "
+                                 "timed out; apply PersistentVolume/pv-9: timed out; and 2 more")
+
+
+def test_each_raises_a_single_failure_as_it_is():
+    error = K8sError("apply PersistentVolume/pv-0: forbidden", 403)
+
+    def call(item):
+        if item == 0:
+            raise error
+        return item
+    with pytest.raises(K8sError) as caught:
+        reconcile.each(call, [0, 1, 2])
+    assert caught.value is error

@@ -76,10 +76,31 @@ def test_api_error_is_one_line(run):
     client = FakeClient()
 
     def refuse(body, dry_run=False, force=True):
-        raise k8s_client.K8sError("apply PersistentVolume/demo-www-web-0: forbidden (HTTP 403 Forbidden)")
+        raise k8s_client.K8sError("apply PersistentVolume/%s: forbidden (HTTP 403 Forbidden)" % body["metadata"]["name"],
+                                  403)
     client.apply = refuse
     failed, result = run(ARGS, client)
-    assert failed and result["msg"] == "apply PersistentVolume/demo-www-web-0: forbidden (HTTP 403 Forbidden)"
+    # every PV was tried (concurrently), and each refusal is named, in ordinal order, on one line
+    assert failed and result["msg"] == (
+        "2 calls failed: apply PersistentVolume/demo-www-web-0: forbidden (HTTP 403 Forbidden); "
+        "apply PersistentVolume/demo-www-web-1: forbidden (HTTP 403 Forbidden)")
+    assert "\n" not in result["msg"]
+
+
+def test_one_refused_object_among_many_is_the_only_error_named(run):
+    client = FakeClient()
+    applied = []
+    real_apply = client.apply
+
+    def refuse_one(body, dry_run=False, force=True):
+        if body["metadata"]["name"] == "demo-www-web-1":
+            raise k8s_client.K8sError("apply PersistentVolume/demo-www-web-1: invalid (HTTP 422)", 422)
+        applied.append(body["metadata"]["name"])
+        return real_apply(body, dry_run=dry_run, force=force)
+    client.apply = refuse_one
+    failed, result = run(ARGS, client)
+    assert failed and result["msg"] == "apply PersistentVolume/demo-www-web-1: invalid (HTTP 422)"
+    assert applied == ["demo-www-web-0"]
 
 
 def test_absent_refuses_bound_without_force(run):
