@@ -23,6 +23,10 @@ class WaitTimeout(Exception):
 # The longest pause between tries while the API server is unreachable: it comes back from a restart
 # in seconds, and the wait should notice soon after.
 MAX_BACKOFF = 5.0
+# The first pause of a wait. What a run waits for (a PV turning Available, a pod Ready again) is often there
+# a moment after the first look, so the pauses start short and double up to `interval`: a wait that ends
+# soon costs little more than the thing itself, a long one polls at `interval`.
+FIRST_PAUSE = 0.1
 
 
 def poll_until(probe, timeout, describe, interval=1.0, clock=time.monotonic, sleep=time.sleep):
@@ -30,6 +34,7 @@ def poll_until(probe, timeout, describe, interval=1.0, clock=time.monotonic, sle
 
     probe() -> (done, state). On timeout raise WaitTimeout("<describe(state)> after <timeout>s").
 
+    The pauses start at FIRST_PAUSE and double up to `interval`.
     A probe that raises K8sUnavailable (the API server refuses connections, resets them, times out,
     or answers 5xx/429, as it does while it restarts) is tried again, the pause doubling from
     `interval` up to MAX_BACKOFF, until the deadline. If the server is still unavailable then, that
@@ -37,6 +42,7 @@ def poll_until(probe, timeout, describe, interval=1.0, clock=time.monotonic, sle
     """
     deadline = clock() + timeout
     state, seen, failures, unavailable = None, False, 0, None
+    pause = min(FIRST_PAUSE, interval)
     while True:
         try:
             done, state = probe()
@@ -52,8 +58,11 @@ def poll_until(probe, timeout, describe, interval=1.0, clock=time.monotonic, sle
                 raise K8sUnavailable("%s; still unavailable when the wait ended after %ss%s" % (
                     unavailable, timeout, " (last seen: %s)" % describe(state) if seen else ""))
             raise WaitTimeout("timed out after %ss: %s" % (timeout, describe(state)), state)
-        pause = min(interval * 2 ** (failures - 1), max(interval, MAX_BACKOFF)) if failures else interval
-        sleep(min(pause, remaining))
+        if failures:
+            sleep(min(interval * 2 ** (failures - 1), max(interval, MAX_BACKOFF), remaining))
+        else:
+            sleep(min(pause, remaining))
+            pause = min(pause * 2, interval)
 
 
 def last_event_message(events):

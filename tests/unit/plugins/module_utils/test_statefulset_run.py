@@ -148,7 +148,7 @@ def test_recreate_waits_while_the_old_object_is_still_there(monkeypatch):
     monkeypatch.setattr(statefulset.time, "sleep", clock.sleep)
     result = statefulset.ensure(client, params(service_name="web2", on_immutable_change="recreate"))
     assert result["action"] == "recreate"
-    assert clock.now == 2
+    assert clock.now == pytest.approx(0.3)  # two pauses (0.1, 0.2) while it was still there
     assert client.writes()[-1] == ("apply", "StatefulSet", "web", False)
 
 
@@ -256,7 +256,7 @@ def test_wait_returns_the_final_object_once_rolled_out():
     clock = Clock()
     final = statefulset.wait_for_rollout(client, "web", "demo", 60, interval=2, clock=clock, sleep=clock.sleep)
     assert final["status"]["readyReplicas"] == 2
-    assert clock.now == 4
+    assert clock.now == pytest.approx(0.3)  # pauses 0.1 and 0.2 before the rollout was seen done
 
 
 def test_wait_outlives_an_api_server_restart():
@@ -323,7 +323,7 @@ def test_present_waits_out_a_deletion_in_progress_then_creates(monkeypatch):
     result = statefulset.ensure(client, params())
     assert result["action"] == "create"
     assert client.writes() == [("apply", "StatefulSet", "web", False)]
-    assert clock.now == 1
+    assert clock.now == pytest.approx(0.1)  # one pause while the old one was still there
 
 
 def test_present_in_check_mode_during_a_deletion_plans_a_create():
