@@ -249,8 +249,8 @@ def problems(identity, options, owner, group, mode):
         return [SpecError("storage.nfs.mode", mode, "gives the owner (uid %s, the pod's user) no write and search "
                           "on the replicas' directories" % owner, "use a mode such as \"0770\"")]
     fs_group = identity.get("fs_group")
-    if fs_group is not None and fs_group != group_id and permits(server_uid, server_groups, owner_id, fs_group,
-                                                                  mode):
+    with_fs_group = permits(server_uid, server_groups, owner_id, fs_group, mode) if fs_group is not None else False
+    if fs_group != group_id and with_fs_group:
         return [SpecError(
             "identity.fs_group", fs_group, "is the only way in, and Kubernetes does not apply fsGroup to NFS "
             "volumes (it neither chowns nor chmods them), so the directories keep group %s" % group,
