@@ -80,7 +80,10 @@ def plan_problems(**changes):
 
 
 def owned_101(**changes):
-    return dict(dict(storage__nfs__owner="101", storage__nfs__group="101", storage__nfs__mode="0770"), **changes)
+    """Entry changes for directories 101:101 0770, with `changes` over them."""
+    fields = {"storage__nfs__owner": "101", "storage__nfs__group": "101", "storage__nfs__mode": "0770"}
+    fields.update(changes)
+    return fields
 
 
 def test_a_non_root_app_gets_directories_it_owns_and_its_security_context():
