@@ -19,6 +19,8 @@ POD_DISRUPTIONS = ("delete_pod", "delete_pod_force", "move_pod")
 AT_ONCE_DISRUPTIONS = ("delete_pod", "delete_pod_force")
 DISRUPTION_KEYS = ("type", "ordinal", "count", "at_once", "timeout")
 DEFAULT_MARKER_NAME = ".stateful-nfs-verify"
+# The preflight's probe file, next to the marker: <prefix><token>, a name no application file has.
+PROBE_PREFIX = ".stateful-nfs-preflight-"
 TOKEN_RE = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 MARKER_NAME_RE = re.compile(r"^[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*$")
 DEFAULT_CONTAINER_ANNOTATION = "kubectl.kubernetes.io/default-container"
@@ -213,6 +215,7 @@ def target_from(sts, spec):
     strategy = sts_spec.get("updateStrategy") or {}
     retention = sts_spec.get("persistentVolumeClaimRetentionPolicy") or {}
     marker_file = "%s/%s" % (mount_path.rstrip("/"), spec["marker"]["name"])
+    probe_file = "%s/%s%s" % (mount_path.rstrip("/"), PROBE_PREFIX, spec["marker"]["token"])
     return {
         "statefulset": name,
         "namespace": meta.get("namespace") or spec["namespace"],
@@ -225,6 +228,7 @@ def target_from(sts, spec):
         "volume_source": "volumeClaimTemplate" if volume in claim_templates else (source or "unknown"),
         "mount_path": mount_path,
         "marker_file": marker_file,
+        "probe_file": probe_file,
         "replicas": replicas,
         "start": start,
         "ordinals": list(range(start, start + replicas)),
