@@ -140,6 +140,7 @@ def spec_from_params(params, new_token):
         "wait_for_ready": params.get("wait_for_ready", False),
         "workers": params.get("workers"),
         "rebind_released": bool(params.get("rebind_released", False)),
+        "preflight": params.get("preflight", True) is not False,
     }
 
 
@@ -337,9 +338,18 @@ def build_plan(spec, target):
     return steps
 
 
+def runs_preflight(spec):
+    """The volume-access preflight runs before the markers are written; a run that only reads markers writes
+    nothing, so nothing needs the access."""
+    return spec["preflight"] and spec["marker"]["write"]
+
+
 def describe_plan(spec, target, steps):
     """The plan as lines a person reads (check mode returns it)."""
     lines = ["check that StatefulSet %s/%s is fully ready" % (target["namespace"], target["statefulset"])]
+    if runs_preflight(spec):
+        lines.append("preflight: in each replica, as the container's user, create, write, fsync, rename, read back "
+                     "and remove %s" % target["probe_file"])
     if spec["marker"]["write"]:
         lines.append("write marker %s (token %s) into %s of each replica, with fsync, and read it back"
                      % (target["marker_file"], spec["marker"]["token"], target["volume"]))
