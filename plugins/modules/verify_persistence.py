@@ -30,6 +30,9 @@ description:
   - Never deletes a claim, a PV or data. Refuses to run against a StatefulSet that is not fully ready (naming
     each pod and why) unless O(wait_for_ready=true). Restores the replica count it found, also when a step
     fails, and reports that in RV(replicas).
+  - Before any marker is written or any pod disrupted, checks that the container's user can write the volume
+    (see O(preflight)); a replica that cannot stops the run there, with the failed operation, the error and its
+    likely cause.
   - Replicas are observed, written and checked concurrently (O(workers) threads). Pods are deleted together
     only with C(at_once) (see O(disruptions)) on a StatefulSet whose C(podManagementPolicy) is C(Parallel).
   - Any failed check fails the task; the message names the replica, the check, what was expected and what was
@@ -50,7 +53,9 @@ options:
   container:
     description:
       - The container the markers are written through and the hostname and DNS are checked in. It needs C(sh),
-        C(hostname), C(cat), C(dd), C(sync), C(mkdir), C(mv) and, with O(check_dns), C(nslookup) (busybox has them).
+        C(hostname), C(cat), C(dd), C(sync), C(mkdir), C(mv), C(rm) and, with O(check_dns), C(nslookup) (busybox
+        has them). With C(id) and C(stat) (or C(ls)), O(preflight) also reports who the process is and who owns
+        the volume's directory.
       - Defaults to the container named by the pod annotation C(kubectl.kubernetes.io/default-container), else
         the first container.
     type: str
@@ -152,6 +157,23 @@ options:
       - V(false) refuses the scale steps on such a StatefulSet before anything is touched.
     type: bool
     default: false
+  preflight:
+    description:
+      - Before any marker is written or any pod disrupted, each replica creates, writes, fsyncs (C(dd conv=fsync)),
+        renames, reads back and removes a probe file C(.stateful-nfs-preflight-<token>) in the mount path, as the
+        container's own user (a plain exec, no user switch), one exec per replica, concurrently.
+      - "The result is the check V(volume_access) of the step V(preflight), one row per replica in RV(table). Its
+        seen value has the process's uid, gid and groups and the directory's owner, group and mode when the image
+        has C(id) and C(stat) (or C(ls)), for example C(uid 0 gid 0 groups 0; /data is 101:101 0770; create failed:
+        EACCES) and then the errno's text in parentheses."
+      - When a replica fails it, the task fails there, naming the replica, the operation, the error (C(EACCES),
+        C(EPERM), C(EROFS), C(ENOSPC), C(EDQUOT), C(ESTALE), C(EIO), C(ENOENT) or the shell's words) and the likely
+        cause with the fix, for example root squashed by the NFS server (C(root_squash)) on a directory root does
+        not own. No marker is written and no pod disrupted.
+      - Runs only when O(marker.write=true); a run that reads the markers of an earlier run writes nothing. Not
+        run in check mode.
+    type: bool
+    default: true
   wait_for_ready:
     description:
       - When the StatefulSet is not fully ready, V(false) refuses to run and names each pod and why; V(true) waits
@@ -293,7 +315,8 @@ target:
       type: str
 steps:
   description:
-    - One entry per step; the first is V(baseline) (the markers written or read). In check mode, the planned steps.
+    - One entry per step; the first is V(preflight) (the volume access, with O(preflight)), then V(baseline) (the
+      markers written or read). In check mode, the planned steps.
   returned: always
   type: list
   elements: dict
@@ -302,7 +325,7 @@ steps:
       description: The step, for example V(delete_pod[web-0]) or V(scale_down_up[3->2->3]).
       type: str
     type:
-      description: The disruption (V(markers) for the baseline).
+      description: The disruption (V(volume_access) for the preflight, V(markers) for the baseline).
       type: str
     pods:
       description: The pods the step disrupts.
@@ -414,14 +437,17 @@ findings:
       type: str
     check:
       description: >-
-        V(present), V(ready), V(exec), V(hostname), V(claim), V(storage), V(marker), V(marker_write), V(recreated),
-        V(dns), V(srv), V(ordinals), V(claims_kept) or V(disruption).
+        V(volume_access), V(present), V(ready), V(exec), V(hostname), V(claim), V(storage), V(marker),
+        V(marker_write), V(recreated), V(dns), V(srv), V(ordinals), V(claims_kept) or V(disruption).
       type: str
     expected:
       description: What was expected.
       type: str
     seen:
       description: What was seen.
+      type: str
+    cause:
+      description: For V(volume_access), the likely cause of the failure, from what the pod saw, and the fix.
       type: str
     message:
       description: All of it in one line.
@@ -493,6 +519,7 @@ ARGUMENT_SPEC = dict(
     cluster_domain=dict(type="str", default="cluster.local"),
     timeout=dict(type="int", default=300),
     wait_for_ready=dict(type="bool", default=False),
+    preflight=dict(type="bool", default=True),
     rebind_released=dict(type="bool", default=False),
     report_dir=dict(type="path"),
     workers=dict(type="int", default=4),

@@ -10,13 +10,20 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-CHECKS = ("present", "ready", "exec", "hostname", "claim", "storage", "marker", "recreated", "dns", "srv",
-          "ordinals", "claims_kept", "claims_deleted", "moved", "disruption")
+CHECKS = ("volume_access", "present", "ready", "exec", "hostname", "claim", "storage", "marker", "recreated", "dns",
+          "srv", "ordinals", "claims_kept", "claims_deleted", "moved", "disruption")
+# The steps that check without disrupting: the volume-access preflight, then the markers (baseline).
+PREFLIGHT, BASELINE = "preflight", "baseline"
+CHECK_ONLY_STEPS = (PREFLIGHT, BASELINE)
 
 
-def result(step, replica, check, passed, expected, seen):
-    return {"step": step, "replica": replica, "check": check, "passed": bool(passed), "expected": expected,
+def result(step, replica, check, passed, expected, seen, cause=None):
+    """cause: why a failed check failed, as far as the pod's view tells (only checks that can tell have one)."""
+    item = {"step": step, "replica": replica, "check": check, "passed": bool(passed), "expected": expected,
             "seen": seen}
+    if cause:
+        item["cause"] = cause
+    return item
 
 
 def _show(value):
@@ -24,9 +31,11 @@ def _show(value):
 
 
 def message(item):
-    """'<replica> after <step>: <check>: expected X, saw Y' (the replica is the pod or the object concerned)."""
-    when = "at %s" % item["step"] if item["step"] == "baseline" else "after %s" % item["step"]
-    return "%s %s: %s: expected %s, saw %s" % (item["replica"], when, item["check"], item["expected"], item["seen"])
+    """'<replica> after <step>: <check>: expected X, saw Y[; likely cause: Z]' (the replica is the pod or the object
+    concerned)."""
+    when = "at %s" % item["step"] if item["step"] in CHECK_ONLY_STEPS else "after %s" % item["step"]
+    return "%s %s: %s: expected %s, saw %s%s" % (item["replica"], when, item["check"], item["expected"], item["seen"],
+                                                 "; likely cause: %s" % item["cause"] if item.get("cause") else "")
 
 
 def check_replica(step, target, record, baseline=None, expected_marker=None, old_uid=None, renewed=False):

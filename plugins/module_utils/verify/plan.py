@@ -19,6 +19,8 @@ POD_DISRUPTIONS = ("delete_pod", "delete_pod_force", "move_pod")
 AT_ONCE_DISRUPTIONS = ("delete_pod", "delete_pod_force")
 DISRUPTION_KEYS = ("type", "ordinal", "count", "at_once", "timeout")
 DEFAULT_MARKER_NAME = ".stateful-nfs-verify"
+# The preflight's probe file, next to the marker: <prefix><token>, a name no application file has.
+PROBE_PREFIX = ".stateful-nfs-preflight-"
 TOKEN_RE = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 MARKER_NAME_RE = re.compile(r"^[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*$")
 DEFAULT_CONTAINER_ANNOTATION = "kubectl.kubernetes.io/default-container"
@@ -138,6 +140,7 @@ def spec_from_params(params, new_token):
         "wait_for_ready": params.get("wait_for_ready", False),
         "workers": params.get("workers"),
         "rebind_released": bool(params.get("rebind_released", False)),
+        "preflight": params.get("preflight", True) is not False,
     }
 
 
@@ -213,6 +216,7 @@ def target_from(sts, spec):
     strategy = sts_spec.get("updateStrategy") or {}
     retention = sts_spec.get("persistentVolumeClaimRetentionPolicy") or {}
     marker_file = "%s/%s" % (mount_path.rstrip("/"), spec["marker"]["name"])
+    probe_file = "%s/%s%s" % (mount_path.rstrip("/"), PROBE_PREFIX, spec["marker"]["token"])
     return {
         "statefulset": name,
         "namespace": meta.get("namespace") or spec["namespace"],
@@ -225,6 +229,7 @@ def target_from(sts, spec):
         "volume_source": "volumeClaimTemplate" if volume in claim_templates else (source or "unknown"),
         "mount_path": mount_path,
         "marker_file": marker_file,
+        "probe_file": probe_file,
         "replicas": replicas,
         "start": start,
         "ordinals": list(range(start, start + replicas)),
@@ -333,9 +338,18 @@ def build_plan(spec, target):
     return steps
 
 
+def runs_preflight(spec):
+    """The volume-access preflight runs before the markers are written; a run that only reads markers writes
+    nothing, so nothing needs the access."""
+    return spec["preflight"] and spec["marker"]["write"]
+
+
 def describe_plan(spec, target, steps):
     """The plan as lines a person reads (check mode returns it)."""
     lines = ["check that StatefulSet %s/%s is fully ready" % (target["namespace"], target["statefulset"])]
+    if runs_preflight(spec):
+        lines.append("preflight: in each replica, as the container's user, create, write, fsync, rename, read back "
+                     "and remove %s" % target["probe_file"])
     if spec["marker"]["write"]:
         lines.append("write marker %s (token %s) into %s of each replica, with fsync, and read it back"
                      % (target["marker_file"], spec["marker"]["token"], target["volume"]))

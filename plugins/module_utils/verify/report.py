@@ -10,7 +10,7 @@ __metaclass__ = type
 import json
 import xml.etree.ElementTree as ET
 
-from ansible_collections.stateful.nfs.plugins.module_utils.verify.checks import message
+from ansible_collections.stateful.nfs.plugins.module_utils.verify.checks import CHECK_ONLY_STEPS, message
 
 TOOL = "stateful.nfs.verify_persistence"
 TABLE_COLUMNS = (("step", "step"), ("pod", "pod"), ("uid", "uid"), ("node", "node"), ("hostname", "hostname"),
@@ -47,7 +47,7 @@ def build(target, token, steps, table, results, started, finished, duration, res
         "summary": {
             "checks": len(results),
             "failed": len(failed),
-            "steps": len([s for s in steps if s["name"] != "baseline"]),
+            "steps": len([s for s in steps if s["name"] not in CHECK_ONLY_STEPS]),
             "replicas": target.get("replicas"),
         },
     }
@@ -89,7 +89,8 @@ def to_junit(report):
                                  name="%s %s" % (item["replica"], item["check"]), time="0")
             if not item["passed"]:
                 ET.SubElement(case, "failure", message=message(item), type=item["check"]).text = (
-                    "expected: %s\nseen: %s" % (item["expected"], item["seen"]))
+                    "expected: %s\nseen: %s" % (item["expected"], item["seen"])
+                    + ("\nlikely cause: %s" % item["cause"] if item.get("cause") else ""))
             else:
                 ET.SubElement(case, "system-out").text = item["seen"]
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
@@ -117,7 +118,7 @@ def to_table(report):
     widths = [max(len(cells[i]) for cells in [header] + lines) for i in range(len(header))]
     out = ["  ".join(cell.ljust(widths[i]) for i, cell in enumerate(cells)).rstrip() for cells in [header] + lines]
     steps = ["%s: %ss%s" % (s["name"], s.get("duration_seconds"), " (%s)" % s["error"] if s.get("error") else "")
-             for s in report["steps"] if s["name"] != "baseline"]
+             for s in report["steps"] if s["name"] not in CHECK_ONLY_STEPS]
     if steps:
         out.append("")
         out.append("disruption durations: " + "; ".join(steps))

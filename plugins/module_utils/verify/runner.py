@@ -18,10 +18,11 @@ from ansible_collections.stateful.nfs.plugins.module_utils.k8s import waiter
 from ansible_collections.stateful.nfs.plugins.module_utils.k8s.concurrency import parallel
 from ansible_collections.stateful.nfs.plugins.module_utils.errors import Failure, SpecError
 from ansible_collections.stateful.nfs.plugins.module_utils.k8s.client import K8sError, object_ref
-from ansible_collections.stateful.nfs.plugins.module_utils.verify import checks, dns, disruptions, nodes, observe, plan
+from ansible_collections.stateful.nfs.plugins.module_utils.verify import access, checks, dns, disruptions, nodes
+from ansible_collections.stateful.nfs.plugins.module_utils.verify import observe, plan
 from ansible_collections.stateful.nfs.plugins.module_utils.verify import report as reports
 
-BASELINE = "baseline"
+BASELINE, PREFLIGHT = checks.BASELINE, checks.PREFLIGHT
 
 
 class Run(object):
@@ -72,6 +73,21 @@ class Run(object):
         for ordinal in sorted(records):
             if not records[ordinal].get("extra"):
                 self.table.append(checks.summarize_row(step, records[ordinal], results))
+
+    # ---------------------------------------------------------------- preflight
+    def check_volume_access(self, records):
+        """Each replica creates, writes, fsyncs, renames, reads back and removes a probe file in its volume, as the
+        container's user; the results are the step `preflight`. Whether every replica could."""
+        content = self.spec["marker"]["token"]
+        results = [access.check(PREFLIGHT, plan.pod_name(self.target, ordinal), self.target, answer, error)
+                   for ordinal, answer, error in self.exec_all(lambda o: access.command(self.target, content),
+                                                               self.target["ordinals"])]
+        self.record(PREFLIGHT, records, results)
+        self.step_reports.append({"name": PREFLIGHT, "type": access.CHECK,
+                                  "pods": [plan.pod_name(self.target, o) for o in self.target["ordinals"]],
+                                  "started": None, "duration_seconds": None, "error": None,
+                                  "notes": ["probe file %s" % self.target["probe_file"]]})
+        return all(item["passed"] for item in results)
 
     # ---------------------------------------------------------------- markers
     def write_markers(self, records):
@@ -318,12 +334,15 @@ def cordoned_by(spec):
 
 
 def execute(run_, steps):
-    """Baseline, then each disruption with its checks. Stops after a disruption that did not finish."""
+    """Preflight, baseline, then each disruption with its checks. Stops after a preflight that failed (before any
+    marker is written) and after a disruption that did not finish."""
     spec, target = run_.spec, run_.target
     first = run_.observe()
     for ordinal, record in first.items():
         if not record.get("extra"):
             run_.before[run_.key(ordinal)] = record.get("marker")
+    if plan.runs_preflight(spec) and not run_.check_volume_access(first):
+        return
     baseline_results = []
     if spec["marker"]["write"]:
         baseline_results = run_.write_markers(first)

@@ -16,6 +16,7 @@ import yaml
 from ansible_collections.stateful.nfs.plugins.module_utils.k8s import client as k8s_client
 from ansible_collections.stateful.nfs.plugins.module_utils.errors import Failure
 from ansible_collections.stateful.nfs.plugins.modules import verify_persistence
+from ansible_collections.stateful.nfs.tests.unit.plugins.module_utils.verify.verify_fakes import FakeCluster, make_sts
 
 
 @pytest.fixture
@@ -82,3 +83,38 @@ def test_documentation_matches_the_argument_spec():
     returned = yaml.safe_load(verify_persistence.RETURN)
     for key in ("changed", "passed", "token", "plan", "steps", "table", "findings", "markers", "replicas", "report"):
         assert key in returned
+
+
+def test_preflight_is_on_unless_turned_off(run, calls):
+    run({"statefulset": "web", "namespace": "ns"}, "client")
+    assert calls["spec"]["preflight"] is True
+    run({"statefulset": "web", "namespace": "ns", "preflight": False}, "client")
+    assert calls["spec"]["preflight"] is False
+
+
+@pytest.fixture
+def cluster(monkeypatch):
+    """The real run against the fake cluster, its exec boundary in place of the pods' exec."""
+    cluster = FakeCluster(make_sts())
+    monkeypatch.setattr(verify_persistence.pod_exec, "HAS_STREAM", True)
+    monkeypatch.setattr(verify_persistence.pod_exec, "exec_in_pod", cluster.exec_fn)
+    return cluster
+
+
+def test_a_replica_whose_root_is_squashed_fails_the_task_before_any_marker_or_disruption(run, cluster):
+    cluster.volume_access["web-1"] = {"uid": 0, "gid": 0, "groups": (0,), "owner": 101, "group": 101, "mode": 0o770,
+                                      "fails": ("create", "sh: can't create /data/.p.tmp: Permission denied")}
+    failed, result = run({"statefulset": "web", "namespace": "ns", "disruptions": ["delete_pod"],
+                          "check_dns": False}, cluster)
+    assert failed is True
+    assert "web-1 at preflight: volume_access" in result["msg"] and "EACCES (Permission denied)" in result["msg"]
+    assert "root_squash" in result["msg"] and "web-0 at" not in result["msg"]
+    assert result["markers"] == {} and cluster.files == {"www-web-0": {}, "www-web-1": {}}
+    assert not [c for c in cluster.calls if c[0] in ("delete", "patch")]
+
+
+def test_check_mode_runs_no_exec(run, cluster):
+    failed, result = run({"statefulset": "web", "namespace": "ns", "disruptions": ["delete_pod"]}, cluster,
+                         check_mode=True)
+    assert failed is False and result["plan"][1].startswith("preflight: in each replica")
+    assert not [c for c in cluster.calls if c[0] in ("exec", "delete", "patch")]

@@ -109,3 +109,12 @@ def test_summarize_row_marks_failed_checks():
     row = checks.summarize_row("s", record(marker="bad"), results + [checks.result("other", "web-0", "x", False, 1, 2)])
     assert row["checks"] == {"ready": "pass", "hostname": "pass", "marker": "fail", "claim": "pass"}
     assert row["passed"] is False and row["pv"] == "pv0" and row["nfs"] == "srv:/x"
+
+
+def test_a_preflight_finding_says_at_preflight_and_its_cause():
+    item = checks.result("preflight", "web-1", "volume_access", False, "create ...", "create failed: EACCES",
+                         cause="root is squashed")
+    assert checks.message(item) == ("web-1 at preflight: volume_access: expected create ..., saw create failed: "
+                                    "EACCES; likely cause: root is squashed")
+    assert "cause" not in checks.result("preflight", "web-1", "volume_access", True, "e", "s")
+    assert "volume_access" in checks.CHECKS

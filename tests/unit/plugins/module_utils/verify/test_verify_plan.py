@@ -129,7 +129,7 @@ def test_plan_expands_delete_pod_per_ordinal_and_names_steps():
     assert steps[-1]["ordinals"] == [1, 2] and steps[-1]["pods"] == ["web-1", "web-2"]
     assert [s["index"] for s in steps] == list(range(1, 8))
     lines = plan.describe_plan(spec, target, steps)
-    assert lines[1].startswith("write marker /data/.stateful-nfs-verify (token tok)")
+    assert lines[2].startswith("write marker /data/.stateful-nfs-verify (token tok)")
     assert lines[-1] == "remove the markers this run wrote"
 
 

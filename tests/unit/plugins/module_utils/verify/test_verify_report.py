@@ -74,3 +74,15 @@ def test_text_table():
     assert lines[1].split() == ["delete_pod[web-0]", "web-0", "01234567", "n1", "web-0", "www-web-0", "pv0", "s:/p",
                                 "none", "t", "FAIL(marker)"]
     assert lines[-1] == "disruption durations: delete_pod[web-0]: 4.5s"
+
+
+def test_the_preflight_is_a_suite_with_the_likely_cause_but_no_disruption():
+    preflight = {"name": "preflight", "started": None, "duration_seconds": None, "notes": [], "error": None}
+    refused = checks.result("preflight", "web-0", "volume_access", False, "create ... /data/p", "create failed: "
+                            "EACCES (Permission denied)", cause="root is squashed")
+    data = report.build(TARGET, "t", [preflight] + STEPS[:1], [], [refused], "a", "b", 1)
+    assert data["summary"]["steps"] == 0 and "disruption durations" not in report.to_table(data)
+    failure = ET.fromstring(report.to_junit(data).split("\n", 1)[1]).find(
+        "testsuite[@name='preflight']/testcase/failure")
+    assert failure.get("message").endswith("; likely cause: root is squashed")
+    assert failure.text.endswith("\nlikely cause: root is squashed")

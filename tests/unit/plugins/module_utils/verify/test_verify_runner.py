@@ -15,7 +15,7 @@ import pytest
 
 from ansible_collections.stateful.nfs.plugins.module_utils.k8s import client as k8s_client
 from ansible_collections.stateful.nfs.plugins.module_utils.errors import Failure, SpecError
-from ansible_collections.stateful.nfs.plugins.module_utils.verify import plan, runner
+from ansible_collections.stateful.nfs.plugins.module_utils.verify import access, observe, plan, runner
 from ansible_collections.stateful.nfs.tests.unit.plugins.module_utils.fakes import closed_port
 from ansible_collections.stateful.nfs.tests.unit.plugins.module_utils.verify.verify_fakes import (
     FakeCluster, make_sts)
@@ -35,7 +35,11 @@ def run(cluster, fake_time, spec, **kwargs):
 
 
 def writes(cluster):
-    return [call for call in cluster.calls if call[0] == "exec" and "dd of" in call[2][2]]
+    return [call for call in cluster.calls if call[0] == "exec" and call[2][2] == observe.WRITE_SCRIPT]
+
+
+def disruption_rows(result):
+    return [row for row in result["table"] if row["step"] not in ("preflight", "baseline")]
 
 
 ALL = ["delete_pod", "delete_pod_force", "rollout_restart", "scale_to_zero", {"type": "scale_down_up", "count": 1}]
@@ -49,7 +53,8 @@ def test_each_disruption_passes_and_recreates_pods(cluster, fake_time, disruptio
     assert result["changed"] is True
     assert result["markers"] == {"web-0": "removed", "web-1": "removed"}
     assert cluster.files == {"www-web-0": {}, "www-web-1": {}}  # cleaned up
-    steps = result["steps"][1:]
+    assert [step["name"] for step in result["steps"][:2]] == ["preflight", "baseline"]
+    steps = result["steps"][2:]
     assert steps and all(step["duration_seconds"] is not None and step["error"] is None for step in steps)
     for step in steps:
         for pod, uid in step["new_uids"].items():
@@ -58,7 +63,7 @@ def test_each_disruption_passes_and_recreates_pods(cluster, fake_time, disruptio
     for name in disrupted:
         assert cluster.pods[name]["metadata"]["uid"] != uids_before[name]
     # every row after a step shows the marker intact and the same claim
-    rows = [row for row in result["table"] if row["step"] != "baseline"]
+    rows = disruption_rows(result)
     assert rows and all(row["checks"]["marker"] == "pass" and row["checks"]["storage"] == "pass" for row in rows)
     assert all(row["claim"] == "www-" + row["pod"] for row in rows)
     assert result["replicas"] == {"original": 2, "found_at_end": 2, "restored": False}
@@ -77,7 +82,7 @@ def test_scale_down_up_keeps_claims_and_uses_the_scale_subresource(fake_time):
     result = run(cluster, fake_time, spec_of(disruptions=[{"type": "scale_down_up", "count": 2}]))
     patches = [c for c in cluster.calls if c[0] == "patch"]
     assert [(p[3], p[4]["spec"]["replicas"]) for p in patches] == [("scale", 1), ("scale", 3)]
-    step = result["steps"][1]
+    step = result["steps"][2]
     assert step["name"] == "scale_down_up[3->1->3]"
     assert sorted(step["claims_while_down"]) == ["www-web-1", "www-web-2"]
     assert all(state["exists"] and state["phase"] == "Bound" for state in step["claims_while_down"].values())
@@ -89,7 +94,7 @@ def test_rollout_restart_sets_restarted_at(cluster, fake_time):
     patch = [c for c in cluster.calls if c[0] == "patch"][0]
     assert patch[3] is None
     assert "kubectl.kubernetes.io/restartedAt" in patch[4]["spec"]["template"]["metadata"]["annotations"]
-    assert result["steps"][1]["notes"][-1] == "rolled out revision rev-2"
+    assert result["steps"][2]["notes"][-1] == "rolled out revision rev-2"
 
 
 def test_empty_dir_loses_the_marker_and_fails_naming_replica_and_marker(fake_time):
@@ -137,8 +142,8 @@ def test_pod_that_never_becomes_ready_times_out_naming_pod_and_last_event(cluste
     assert "web-1: not Ready: container main waiting: ErrImageNeverPull" in message
     assert "last event: ErrImageNeverPull: Container image is not present" in message
     result = caught.value.result
-    assert [s["name"] for s in result["steps"]] == ["baseline", "rollout_restart"]  # stopped there
-    assert result["steps"][1]["duration_seconds"] >= 30
+    assert [s["name"] for s in result["steps"]] == ["preflight", "baseline", "rollout_restart"]  # stopped there
+    assert result["steps"][2]["duration_seconds"] >= 30
     assert result["markers"]["web-0"] == "removed"
     assert result["markers"]["web-1"].startswith("left in place: exec in Pod/ns/web-1")
 
@@ -255,10 +260,20 @@ def test_missing_service_fails_the_dns_check(cluster, fake_time):
     assert run(cluster, fake_time, spec_of(check_dns=False))["passed"]
 
 
-def test_exec_failure_is_a_finding(cluster, fake_time):
+def test_exec_failure_is_a_finding_of_the_preflight_and_nothing_is_written(cluster, fake_time):
     cluster.exec_failures.add("web-1")
     with pytest.raises(Failure) as caught:
         run(cluster, fake_time, spec_of(check_dns=False))
+    assert "web-1 at preflight: volume_access: expected create, write, fsync, rename, read back and remove " \
+           "/data/.stateful-nfs-preflight-tok as the container's user, saw exec in Pod/ns/web-1: connection refused" \
+        in str(caught.value)
+    assert caught.value.result["markers"] == {} and writes(cluster) == []
+
+
+def test_exec_failure_is_a_finding(cluster, fake_time):
+    cluster.exec_failures.add("web-1")
+    with pytest.raises(Failure) as caught:
+        run(cluster, fake_time, spec_of(check_dns=False, preflight=False))
     assert "web-1 at baseline: marker_write" in str(caught.value)
     assert "web-1 at baseline: exec" in str(caught.value)
     assert caught.value.result["markers"] == {"web-0": "removed"}
@@ -326,7 +341,7 @@ def test_at_once_deletes_every_pod_before_waiting(fake_time):
     result = run(cluster, fake_time, spec_of(disruptions=[{"type": "delete_pod", "at_once": True}]))
     deletes = [i for i, c in enumerate(cluster.calls) if c[0] == "delete"]
     assert len(deletes) == 2 and deletes[1] == deletes[0] + 1  # no LIST between: deleted together
-    assert result["steps"][1]["pods"] == ["web-0", "web-1"] and result["passed"]
+    assert result["steps"][2]["pods"] == ["web-0", "web-1"] and result["passed"]
 
 
 # ---------------------------------------------------------------- move_pod
@@ -341,7 +356,7 @@ def test_move_pod_moves_each_replica_to_another_node_and_uncordons(fake_time):
     assert set(p["spec"]["nodeName"] for p in cluster.pods.values()) == {"node1"}
     result = run(cluster, fake_time, spec_of(disruptions=[{"type": "move_pod", "ordinal": 0}]))
     assert result["passed"] is True
-    step = result["steps"][1]
+    step = result["steps"][2]
     assert step["name"] == "move_pod[web-0]"
     assert step["nodes_before"] == {"web-0": "node1"} and step["nodes_after"] == {"web-0": "node2"}
     assert step["notes"] == ["cordoned node1", "deleted web-0", "uncordoned node1", "web-0 moved from node1 to node2"]
@@ -357,8 +372,8 @@ def test_move_pod_moves_each_replica_to_another_node_and_uncordons(fake_time):
 def test_move_pod_without_ordinal_moves_every_replica_one_at_a_time(fake_time):
     cluster = FakeCluster(make_sts(), nodes=("node1", "node2"))
     result = run(cluster, fake_time, spec_of(disruptions=["move_pod"]))
-    assert [s["name"] for s in result["steps"]] == ["baseline", "move_pod[web-0]", "move_pod[web-1]"]
-    assert [s["nodes_after"] for s in result["steps"][1:]] == [{"web-0": "node2"}, {"web-1": "node2"}]
+    assert [s["name"] for s in result["steps"]] == ["preflight", "baseline", "move_pod[web-0]", "move_pod[web-1]"]
+    assert [s["nodes_after"] for s in result["steps"][2:]] == [{"web-0": "node2"}, {"web-1": "node2"}]
     assert not any(n["spec"].get("unschedulable") for n in cluster.nodes.values())
 
 
@@ -406,14 +421,14 @@ def test_move_pod_that_cannot_be_scheduled_times_out_and_still_uncordons(fake_ti
            "than node1" in message
     assert "last event: FailedScheduling: 0/2 nodes are available" in message
     assert node_patches(cluster) == [("node1", True), ("node1", None)]
-    assert caught.value.result["steps"][1]["notes"][-1] == "uncordoned node1"
+    assert caught.value.result["steps"][2]["notes"][-1] == "uncordoned node1"
 
 
 def test_move_pod_leaves_a_node_cordoned_by_someone_else_cordoned(fake_time):
     cluster = FakeCluster(make_sts(), nodes=("node1", "node2", "node3"))
     cluster.nodes["node1"]["spec"]["unschedulable"] = True  # the pods were placed before the cordon
     result = run(cluster, fake_time, spec_of(disruptions=[{"type": "move_pod", "ordinal": 0}]))
-    assert result["steps"][1]["notes"][0] == "node1 was already cordoned"
+    assert result["steps"][2]["notes"][0] == "node1 was already cordoned"
     assert node_patches(cluster) == [] and cluster.nodes["node1"]["spec"]["unschedulable"] is True
 
 
@@ -425,7 +440,7 @@ def test_when_scaled_delete_proves_the_claims_went_and_the_data_came_back(fake_t
     result = run(cluster, fake_time, spec_of(disruptions=[disruption, "delete_pod"], rebind_released=True,
                                              report_dir=str(tmp_path)))
     assert result["passed"] is True and result["findings"] == []
-    step = result["steps"][1]
+    step = result["steps"][2]
     claims = ["www-web-%d" % o for o in renewed]
     assert sorted(step["claims_renewed"]) == claims
     assert step["freed"] == dict(("pv-" + claim, claim) for claim in claims)
@@ -437,7 +452,7 @@ def test_when_scaled_delete_proves_the_claims_went_and_the_data_came_back(fake_t
     for claim in claims:  # made again, bound to the same PV
         assert cluster.pvcs[claim]["metadata"]["uid"] != before[claim]
         assert cluster.pvcs[claim]["spec"]["volumeName"] == "pv-" + claim
-    rows = [row for row in result["table"] if row["step"] != "baseline"]
+    rows = disruption_rows(result)
     assert all(row["checks"]["marker"] == "pass" and row["checks"]["storage"] == "pass" for row in rows)
     pv_patches = [c for c in cluster.calls if c[0] == "patch" and c[1] == "PersistentVolume"]
     assert [c[2] for c in pv_patches] == ["pv-" + claim for claim in claims]
@@ -461,3 +476,83 @@ def test_a_claim_made_again_on_a_released_pv_that_nobody_freed_fails_the_step(fa
         run(cluster, fake_time, spec_of(timeout=20, disruptions=[{"type": "scale_down_up", "count": 1}],
                                         rebind_released=True))
     assert "web-2" in str(caught.value)
+
+
+# ---------------------------------------------------------------- the volume-access preflight
+
+def probes(cluster):
+    return [call for call in cluster.calls if call[0] == "exec" and call[2][2] == access.SCRIPT]
+
+
+ROOT_SQUASHED = {"uid": 0, "gid": 0, "groups": (0,), "owner": 101, "group": 101, "mode": 0o770,
+                 "fails": ("create", "sh: can't create /data/.stateful-nfs-preflight-tok.tmp: Permission denied")}
+
+
+def test_the_preflight_passes_in_every_replica_then_the_disruptions_run(cluster, fake_time, tmp_path):
+    result = run(cluster, fake_time, spec_of(disruptions=[{"type": "delete_pod", "ordinal": 0}],
+                                             report_dir=str(tmp_path)))
+    assert result["passed"] is True
+    assert sorted(call[1] for call in probes(cluster)) == ["web-0", "web-1"]  # one exec per replica
+    rows = [row for row in result["table"] if row["step"] == "preflight"]
+    assert [(row["pod"], row["checks"]) for row in rows] == [
+        ("web-0", {"volume_access": "pass"}), ("web-1", {"volume_access": "pass"})]
+    assert [s["name"] for s in result["steps"]] == ["preflight", "baseline", "delete_pod[web-0]"]
+    assert result["steps"][0]["notes"] == ["probe file /data/.stateful-nfs-preflight-tok"]
+    assert [c[2] for c in cluster.calls if c[0] == "delete"] == ["web-0"]
+    assert result["summary"]["steps"] == 1
+    assert result["report_text"].splitlines()[1].startswith("preflight")
+    assert "disruption durations: delete_pod[web-0]: " in result["report_text"]
+    with open(result["report"]["json"]) as handle:
+        seen = [item["seen"] for item in json.load(handle)["results"] if item["check"] == "volume_access"]
+    assert seen == ["uid 101 gid 101 groups 101; /data is 101:101 0770; every step passed"] * 2
+    suites = [suite.get("name") for suite in ET.parse(result["report"]["junit"]).getroot()]
+    assert suites == ["preflight", "baseline", "delete_pod[web-0]"]
+
+
+def test_root_squashed_on_a_directory_of_uid_101_stops_the_run_before_any_marker(cluster, fake_time):
+    cluster.volume_access["web-1"] = ROOT_SQUASHED
+    with pytest.raises(Failure) as caught:
+        run(cluster, fake_time, spec_of(disruptions=["delete_pod", "scale_to_zero"]))
+    message = str(caught.value)
+    assert message.startswith(
+        "ns/web: 1 check(s) failed: web-1 at preflight: volume_access: expected create, write, fsync, rename, read "
+        "back and remove /data/.stateful-nfs-preflight-tok as the container's user, saw uid 0 gid 0 groups 0; "
+        "/data is 101:101 0770; create failed: EACCES (Permission denied); likely cause: root is squashed by the NFS "
+        "server (root_squash, the export's default, or all_squash)")
+    assert "all_squash,anonuid=101,anongid=101" in message and "web-0" not in message
+    result = caught.value.result
+    assert [(f["replica"], f["check"]) for f in result["findings"]] == [("web-1", "volume_access")]
+    assert "root_squash" in result["findings"][0]["cause"]
+    assert [s["name"] for s in result["steps"]] == ["preflight"] and result["steps"][0]["passed"] is False
+    assert [row["step"] for row in result["table"]] == ["preflight", "preflight"]
+    assert "FAIL(volume_access)" in result["report_text"]
+    assert writes(cluster) == [] and cluster.files == {"www-web-0": {}, "www-web-1": {}}
+    assert not [c for c in cluster.calls if c[0] in ("delete", "patch")]
+    assert result["markers"] == {} and result["changed"] is False
+    assert result["replicas"] == {"original": 2, "found_at_end": 2, "restored": False}
+
+
+def test_preflight_false_skips_it(cluster, fake_time):
+    cluster.volume_access["web-1"] = ROOT_SQUASHED  # not asked
+    result = run(cluster, fake_time, spec_of(preflight=False, disruptions=[{"type": "delete_pod", "ordinal": 0}]))
+    assert result["passed"] is True and probes(cluster) == []
+    assert [s["name"] for s in result["steps"]] == ["baseline", "delete_pod[web-0]"]
+    assert "preflight" not in [row["step"] for row in result["table"]]
+    assert not [line for line in result["plan"] if line.startswith("preflight")]
+
+
+def test_a_run_that_only_reads_markers_needs_no_preflight(cluster, fake_time):
+    run(cluster, fake_time, spec_of(cleanup=False))
+    before = len(probes(cluster))
+    cluster.volume_access["web-1"] = dict(ROOT_SQUASHED, fails=("create", "Read-only file system"))
+    result = run(cluster, fake_time, spec_of(marker={"token": "tok", "write": False}))
+    assert result["passed"] is True and len(probes(cluster)) == before
+    assert [s["name"] for s in result["steps"]] == ["baseline"]
+
+
+def test_check_mode_plans_the_preflight_and_runs_no_exec(cluster, fake_time):
+    result = run(cluster, fake_time, spec_of(disruptions=["delete_pod"]), check_mode=True)
+    assert result["plan"][1] == ("preflight: in each replica, as the container's user, create, write, fsync, "
+                                 "rename, read back and remove /data/.stateful-nfs-preflight-tok")
+    assert result["plan"][2].startswith("write marker")
+    assert not [c for c in cluster.calls if c[0] in ("exec", "delete", "patch")]

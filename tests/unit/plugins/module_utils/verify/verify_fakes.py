@@ -7,6 +7,8 @@ controller behind it, so the run can be exercised end to end without a cluster.
 Volumes keep files per claim; an emptyDir volume keeps them per pod UID, so its data dies with the pod, and
 with `node_local` a claim's files are kept per node (as on a hostPath PV), so they stay behind when a pod moves.
 Pods land on the first node (by name) that can take them; with none, they stay Pending.
+The volume-access preflight answers as a writable volume of uid 101 (the container's user too), unless
+`volume_access` says otherwise for a pod (see ACCESS).
 """
 
 from __future__ import absolute_import, division, print_function
@@ -16,10 +18,17 @@ __metaclass__ = type
 import copy
 import itertools
 
+from ansible_collections.stateful.nfs.plugins.module_utils.verify import access
 from ansible_collections.stateful.nfs.plugins.module_utils.verify import nodes as node_utils
 from ansible_collections.stateful.nfs.plugins.module_utils.verify import observe
 from ansible_collections.stateful.nfs.plugins.module_utils.verify.pod_exec import ExecResult
 from ansible_collections.stateful.nfs.tests.unit.plugins.module_utils.fakes import FakeK8sClient
+
+
+# How a pod's volume answers the preflight: the container's uid, gid and groups, the directory's owner, group and
+# mode, whether the image has id and stat (tools), and the step that fails with the shell's message (fails).
+ACCESS = {"uid": 101, "gid": 101, "groups": (101,), "owner": 101, "group": 101, "mode": 0o770, "tools": True,
+          "fails": None}
 
 
 def make_sts(name="web", namespace="ns", replicas=2, claim="www", mount="/data", policy="OrderedReady",
@@ -77,6 +86,7 @@ class FakeCluster(FakeK8sClient):
         self.broken_revision = None  # pods of this revision never become Ready
         self.dns_stale = 0           # answer this many A lookups with an old address
         self.exec_failures = set()   # pod names whose exec fails
+        self.volume_access = {}      # pod name -> what differs from ACCESS for the preflight
         self.on_list = []            # callbacks run at each pod LIST (to inject trouble)
         self.service = {"kind": "Service", "metadata": {"name": self.name, "namespace": self.ns},
                         "spec": {"clusterIP": "None", "ports": [{"name": "web", "port": 80, "protocol": "TCP"}]}}
@@ -302,12 +312,24 @@ class FakeCluster(FakeK8sClient):
         if script == observe.WRITE_SCRIPT:
             files[args[0]] = args[1]
             return ExecResult(0, args[1], "")
+        if script == access.SCRIPT:
+            return self.access_probe(pod_name)
         if script == observe.REMOVE_SCRIPT:
             if files.get(args[0]) == args[1]:
                 del files[args[0]]
                 return ExecResult(0, "removed\n", "")
             return ExecResult(0, "kept\n" if args[0] in files else "absent\n", "")
         raise AssertionError(command)
+
+    def access_probe(self, pod_name):
+        """The preflight script's output: what it prints with (or without) id and stat, then ok or the failure."""
+        seen = dict(ACCESS, **self.volume_access.get(pod_name, {}))
+        lines = []
+        if seen["tools"]:
+            lines += ["uid=%d" % seen["uid"], "gid=%d" % seen["gid"], "groups=%s" % " ".join(map(str, seen["groups"])),
+                      "dir=%d %d %o" % (seen["owner"], seen["group"], seen["mode"])]
+        lines += ["fail=%s" % seen["fails"][0], seen["fails"][1]] if seen["fails"] else ["ok"]
+        return ExecResult(0, "\n".join(lines) + "\n", "")
 
     def nslookup(self, command):
         kind, name = command[1], command[2]
