@@ -1,9 +1,11 @@
 """Build the test bed's container images as docker-archive tarballs, without Docker.
 
-Images (both single-layer, reproducible: fixed mtimes/owners, so re-importing is a no-op):
+Images (single-layer, reproducible: fixed mtimes/owners, so re-importing is a no-op):
   localhost/stateful-nfs/pause:<tag>      the sandbox image (our static Go pause binary)
   localhost/stateful-nfs/busybox:<ver>    Debian's busybox-static with every applet linked
                                           (sh, httpd, nslookup, dd, sync, ...)
+  localhost/stateful-nfs/busybox-assigned-uid:<ver>
+                                          the same layer, run as uid 1000650000 gid 0
 
 Usage: python3 build-images.py OUTDIR PAUSE_BINARY PAUSE_TAG
 Prints one "name<TAB>tarball" line per image.
@@ -17,6 +19,7 @@ import sys
 import tarfile
 
 MTIME = 946684800  # 2000-01-01, fixed for reproducible digests
+ASSIGNED_UID = 1000650000  # the first uid of a typical OpenShift namespace range
 
 
 def _info(name, kind=tarfile.REGTYPE, mode=0o755, size=0, linkname=""):
@@ -90,9 +93,14 @@ def main():
         ("etc/group", "file", b"root:x:0:\nnogroup:x:65534:\n"),
         ("etc/nsswitch.conf", "file", b"hosts: files dns\n"),
     ]
+    busybox_layer = layer(entries)
     cfg = {"config": dict(base_cfg["config"], Cmd=["sh"])}
-    write_image(outdir, "busybox.tar", f"localhost/stateful-nfs/busybox:{busybox_version()}",
-                layer(entries), cfg)
+    write_image(outdir, "busybox.tar", f"localhost/stateful-nfs/busybox:{busybox_version()}", busybox_layer, cfg)
+    # The same files run as a uid no entry names, in the root group, as a platform that assigns uids starts them
+    # (OpenShift's restricted SCC): the arbitrary-uid recipe is proven with it.
+    cfg = {"config": dict(base_cfg["config"], Cmd=["sh"], User=f"{ASSIGNED_UID}:0")}
+    write_image(outdir, "busybox-assigned-uid.tar",
+                f"localhost/stateful-nfs/busybox-assigned-uid:{busybox_version()}", busybox_layer, cfg)
 
 
 if __name__ == "__main__":
