@@ -438,7 +438,8 @@ findings:
     check:
       description: >-
         V(volume_access), V(present), V(ready), V(exec), V(hostname), V(claim), V(storage), V(marker),
-        V(marker_write), V(recreated), V(dns), V(srv), V(ordinals), V(claims_kept) or V(disruption).
+        V(marker_write), V(recreated), V(dns), V(srv), V(ordinals), V(claims_kept), V(claims_deleted), V(moved)
+        or V(disruption).
       type: str
     expected:
       description: What was expected.
