@@ -9,6 +9,7 @@ up over NFS from this host with every protocol it has: NFSv3 MOUNT by its path a
 path. Both, because a pseudo path alone can be answered by another export that has it (ganesha refuses
 the second export with a duplicate pseudo path, and the first still answers).
 
+A directory the probe's (squashed) root may not read is served all the same (see _SERVED_BUT_SHUT).
 Ganesha hides an export from a client it does not let in (MNT3ERR_ACCES / NFS4ERR_NOENT, the same
 answers as for a missing export), so only exports one of whose clients lets the verifying address in
 can be confirmed; the others are reported as not confirmed.
@@ -33,6 +34,10 @@ V3 = ("3", "NFS3", "V3", "NFSv3")
 # Ganesha log lines worth quoting: its configuration parser and anything critical or major.
 _LOGGED = re.compile(r":\s*(CONFIG|EXPORT)\s*:|:\s*(FATAL|CRIT|MAJ)\s*:")
 POLL_SECONDS = 0.5
+# The probe runs as root, whom the export may squash to an id the directory shuts out (root_squash and a
+# 0770 directory of the app's uid). A READDIR refused for that reason still proves the export is served: it
+# was mounted (v3) or found (v4; ganesha answers NFS4ERR_NOENT for an export it hides) and looked up.
+_SERVED_BUT_SHUT = re.compile(r"READDIR(PLUS)? of .* failed with NFS3ERR_ACCES|failed with NFS4ERR_ACCESS")
 
 
 def check_server(value, field="verify_server"):
@@ -93,7 +98,7 @@ def wait_served(checks, run_command, command_prefix, clock, sleep, timeout):
         still = []
         for path, url in pending:
             rc, out, err = run_command(list(command_prefix) + [url])
-            if rc != 0:
+            if rc != 0 and not _SERVED_BUT_SHUT.search((err or "") + (out or "")):
                 errors[(path, url)] = ((err or "") + (out or "")).strip() or "rc=%s" % rc
                 still.append((path, url))
         pending = still

@@ -65,3 +65,17 @@ def test_logged_lines_keep_configuration_and_critical_ones():
     assert served.logged_lines(text) == ["a :CONFIG :CRIT :Config File (x.conf:2): 1 validation errors in block EXPORT",
                                          "c :EXPORT :MAJ :export 7 failed"]
     assert served.logged_lines("x :CONFIG :CRIT :1\n" * 30, limit=3) == ["x :CONFIG :CRIT :1"] * 3
+
+
+@pytest.mark.parametrize("answer, served_", [
+    # root_squash and a 0770 directory of the app's uid: mounted, looked up, not readable by squashed root
+    ('Failed to opendir("") opendir call failed with "NFS: READDIRPLUS of  failed with NFS3ERR_ACCES(-13)"', True),
+    ('Failed to opendir("") opendir call failed with "NFS4: (path /) failed with NFS4ERR_ACCESS(-13)"', True),
+    # hidden from this client, or not exported: never served
+    ("Failed to mount nfs share : nfs_mount_async failed. Mount failed with MNT3ERR_ACCES(-13)", False),
+    ('Failed to opendir("") opendir call failed with "NFS4: (path /srv/b) failed with NFS4ERR_NOENT(-2)"', False),
+])
+def test_a_directory_squashed_root_may_not_read_is_served(answer, served_):
+    missing = served.wait_served([("/srv/b", "nfs://s/b")], lambda argv: (1, "", answer), ["nfs-ls"],
+                                 lambda: 0, lambda seconds: None, 0)
+    assert (missing == {}) is served_
