@@ -250,7 +250,7 @@ def problems(identity, options, owner, group, mode):
                           "on the replicas' directories" % owner, "use a mode such as \"0770\"")]
     fs_group = identity.get("fs_group")
     if fs_group is not None and fs_group != group_id and permits(server_uid, server_groups, owner_id, fs_group,
-                                                                  mode):
+                                                                 mode):
         return [SpecError(
             "identity.fs_group", fs_group, "is the only way in, and Kubernetes does not apply fsGroup to NFS "
             "volumes (it neither chowns nor chmods them), so the directories keep group %s" % group,

@@ -80,7 +80,9 @@ def plan_problems(**changes):
 
 
 def owned_101(**changes):
-    return dict(dict(storage__nfs__owner="101", storage__nfs__group="101", storage__nfs__mode="0770"), **changes)
+    owned = {"storage__nfs__owner": "101", "storage__nfs__group": "101", "storage__nfs__mode": "0770"}
+    owned.update(changes)
+    return owned
 
 
 def test_a_non_root_app_gets_directories_it_owns_and_its_security_context():
