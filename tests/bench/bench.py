@@ -24,6 +24,15 @@ Groups:
              stands in for `exportfs -ra`, which would validate the files and load them into the kernel's
              export table; it only counts its calls. Needs root and exportfs installed (its path is the mount
              point); the test bed is not used.
+  proof-R    one disruption of a StatefulSet of R replicas on the collection's NFS volumes (deployed once per R
+             with stateful.nfs.site, outside the timing): delete_pod (each pod in turn), rollout_restart
+             stateful.nfs.verify_persistence (check_dns false) | kubectl: `delete pod` + `wait --for=create
+             --for=condition=Ready` per pod, or `rollout restart` + `rollout status` | the same kubectl with the
+             proof's marker I/O through `kubectl exec` (write in every pod, read every pod after each step,
+             remove). CONNECT requests are execs.
+  site-A     the stateful.nfs.site playbook for A apps of one replica each on the test bed's inventory: create,
+             no-op, teardown (purge, purge_mode delete); stateful_nfs_verify false, and for A = 1 also with the
+             proof (the apps' default, delete_pod with DNS checks). The note is the median per app (total / A).
 """
 
 from __future__ import absolute_import, division, print_function
@@ -46,15 +55,27 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 NS = "stateful-nfs-bench"
 METRIC_RE = re.compile(r'^apiserver_request_total\{(?P<labels>[^}]*)\} (?P<value>[0-9.e+]+)$')
 LABEL_RE = re.compile(r'(\w+)="([^"]*)"')
-GROUPS = ("empty", "pvs", "exports")
+GROUPS = ("empty", "pvs", "exports", "proof", "site")
 # The case each group's ratios are taken against.
-REFERENCES = {"empty": "ansible-playbook (no tasks)", "pvs": "kubectl apply -f", "exports": "lineinfile loop + handler"}
+REFERENCES = {"empty": "ansible-playbook (no tasks)", "pvs": "kubectl apply -f", "exports": "lineinfile loop + handler",
+              "proof": "kubectl", "site": "stateful.nfs.site"}
 
 # exports: the only directory `exportfs -ra` reads besides /etc/exports, and where the export module looks for
 # exportfs first; in the plays' mount namespace both are the benchmark's.
 EXPORTS_D = "/etc/exports.d"
 EXPORTFS = "/usr/sbin/exportfs"
 EXPORT_CLIENT = "10.0.0.0/24"
+
+# proof and site: the test bed's settings as the integration targets get them, and its inventory.
+WRITE_CONFIG = os.path.join(HERE, "..", "bin", "write-integration-config")
+SITE_INVENTORY = os.path.join(HERE, "..", "integration", "targets", "site_released", "inventory.yml")
+PROOF_NS = "stateful-nfs-bench-proof"
+PROOF_APP = "web"
+SITE_NS = "stateful-nfs-bench-site"
+PURGE = {"purge": True, "purge_mode": "delete"}
+PROOF_RESOURCES = {"pods", "statefulsets", "persistentvolumeclaims", "persistentvolumes", "services"}
+SITE_RESOURCES = {"namespaces", "pods", "statefulsets", "persistentvolumeclaims", "persistentvolumes", "services",
+                  "selfsubjectaccessreviews", "selfsubjectreviews"}
 
 
 # ---------------------------------------------------------------- pure: figures and the table
@@ -149,6 +170,14 @@ def rows_of(group, case, found, counted=None):
     return rows
 
 
+def with_per_app(rows):
+    """The note of each site row: its median per app (total / A)."""
+    for r in rows:
+        if r["group"].partition("-")[0] == "site":
+            r["note"] = "per app %.2f s" % (r["median"] / size_of(r["group"]))
+    return rows
+
+
 def fit_points(rows, kind, phase):
     """{case: [(N, median)]} over the groups <kind>-<N>, one phase; rows not run (median 0) left out."""
     found = {}
@@ -190,6 +219,60 @@ def in_mount_namespace(binds, argv):
             + [path for bind in binds for path in bind] + list(argv))
 
 
+def pod_names(statefulset, replicas):
+    return ["%s-%d" % (statefulset, ordinal) for ordinal in range(replicas)]
+
+
+def delete_pod_steps(pods, namespace):
+    """The kubectl of delete_pod, a step per pod: delete it, wait until its successor is Ready (--for=create first:
+    the successor may not exist yet when the delete returns)."""
+    return [[["delete", "pod", pod, "-n", namespace],
+             ["wait", "--for=create", "--for=condition=Ready", "pod/" + pod, "-n", namespace, "--timeout=300s"]]
+            for pod in pods]
+
+
+def rollout_restart_steps(statefulset, namespace):
+    """The kubectl of rollout_restart, one step."""
+    return [[["rollout", "restart", "statefulset/" + statefulset, "-n", namespace],
+             ["rollout", "status", "statefulset/" + statefulset, "-n", namespace, "--timeout=300s"]]]
+
+
+def commands_of(steps):
+    return [command for step in steps for command in step]
+
+
+def with_marker_io(steps, pods, namespace, write, read, remove):
+    """The steps' kubectl with the proof's marker I/O through kubectl exec: write in every pod first, read every pod
+    after each step, remove at the end. write, read, remove: pod -> the command in its container."""
+    def in_every_pod(command_of):
+        return [["exec", pod, "-n", namespace, "--"] + command_of(pod) for pod in pods]
+    commands = in_every_pod(write)
+    for step in steps:
+        commands += step + in_every_pod(read)
+    return commands + in_every_pod(remove)
+
+
+def bench_app(name, namespace, replicas, directory):
+    """One stateful_apps entry on the test bed (busybox httpd on the collection's NFS volumes, as the integration
+    targets have it), its volumes under <the test bed's NFS root>/<directory>."""
+    return {
+        "name": name, "namespace": namespace, "replicas": replicas,
+        "image": "{{ testbed_image }}", "image_pull_policy": "Never",
+        "command": ["httpd", "-f", "-p", "80", "-h", "/www"],
+        "termination_grace_period_seconds": 2, "mount_path": "/www", "claim": "www", "wait_timeout": 120,
+        "storage": {"size": "1Gi", "nfs": {
+            "host": "nfs1", "server": "{{ testbed_nfs_server }}", "root": "{{ testbed_nfs_root }}/" + directory,
+            "clients": "{{ testbed_nfs_clients }}", "options": ["all_squash", "anonuid=101", "anongid=101"],
+            "owner": "101", "group": "101", "mode": "0770"}},
+    }
+
+
+def site_vars(apps, verify):
+    """The extra vars of stateful.nfs.site and teardown for these apps, with or without the proof."""
+    return {"stateful_nfs_kubeconfig": "{{ k8s_kubeconfig }}", "stateful_nfs_become": False,
+            "stateful_nfs_verify": verify, "stateful_apps": apps}
+
+
 # ---------------------------------------------------------------- I/O: the test bed
 
 class Bed(object):
@@ -200,6 +283,7 @@ class Bed(object):
         self.work = tempfile.mkdtemp(prefix="stateful-nfs-bench-")
         self.env = dict(os.environ, ANSIBLE_NOCOLOR="1",
                         ANSIBLE_LOCALHOST_WARNING="false", ANSIBLE_INVENTORY_UNPARSED_WARNING="false")
+        self.testbed_settings = None
 
     def kubectl(self, *argv, **kwargs):
         return run([self.kubectl_bin, "--kubeconfig", self.kubeconfig] + list(argv), **kwargs)
@@ -208,8 +292,9 @@ class Bed(object):
         return parse_metrics(self.kubectl("get", "--raw", "/metrics", quiet=True)[1])
 
     @staticmethod
-    def playbook_argv(path, extra=None, python_env=None, vars_files=()):
-        argv = [python_env or "ansible-playbook", "-i", "localhost,", "-c", "local", path]
+    def playbook_argv(path, extra=None, python_env=None, inventory=None, vars_files=()):
+        argv = [python_env or "ansible-playbook"] + (["-i", inventory] if inventory else ["-i", "localhost,", "-c", "local"])
+        argv.append(path)
         for vars_file in vars_files:
             argv += ["-e", "@" + vars_file]
         for key, value in (extra or {}).items():
@@ -233,6 +318,33 @@ class Bed(object):
                 return
             time.sleep(0.5)
         raise SystemExit("PVs %s still there after %ss" % (selector, timeout))
+
+    def testbed(self):
+        """(file, settings): the test bed's settings, written by tests/bin/write-integration-config."""
+        if self.testbed_settings is None:
+            import yaml
+            path = os.path.join(self.work, "testbed.yml")
+            run([WRITE_CONFIG, path], quiet=True)
+            with open(path) as handle:
+                self.testbed_settings = path, yaml.safe_load(handle)
+        return self.testbed_settings
+
+    def site(self, playbook, apps_file, extra=None):
+        """Seconds of the playbook stateful.nfs.<playbook> for the apps of apps_file on the test bed's inventory."""
+        argv = self.playbook_argv("stateful.nfs." + playbook, extra, inventory=SITE_INVENTORY,
+                                  vars_files=[self.testbed()[0], apps_file])
+        return run(argv, env=self.env)[0]
+
+    def remove_apps(self, apps_file, namespace, directory):
+        """The teardown with purge (data deleted), then the namespace and the apps' directory of the NFS root."""
+        try:
+            self.site("teardown", apps_file, PURGE)
+        finally:
+            self.remove_namespace_and_root(namespace, directory)
+
+    def remove_namespace_and_root(self, namespace, directory):
+        self.kubectl("delete", "namespace", namespace, "--ignore-not-found", "--timeout=300s", quiet=True)
+        shutil.rmtree(os.path.join(self.testbed()[1]["testbed_nfs_root"], directory), ignore_errors=True)
 
 
 def run(argv, env=None, quiet=False, stdin=None):
@@ -389,6 +501,20 @@ LINEINFILE_PLAY = """- hosts: localhost
       ansible.builtin.command: exportfs -ra
 """
 
+VERIFY_PLAY = """- hosts: localhost
+  gather_facts: false
+  vars:
+    ansible_python_interpreter: "{{ ansible_playbook_python }}"
+  tasks:
+    - stateful.nfs.verify_persistence:
+        kubeconfig: %(kubeconfig)s
+        statefulset: %(statefulset)s
+        namespace: %(ns)s
+        disruptions: ["{{ disruption }}"]
+        check_dns: false
+        wait_for_ready: true
+"""
+
 
 def pv_cases(bed, args, n):
     import yaml
@@ -475,6 +601,72 @@ def bench_exports(bed, args, rows, n):
             rows.extend(rows_of("exports-%d" % n, case, found, counted="exportfs"))
 
 
+def proof_cases(bed, args, replicas):
+    """[(case, [(disruption, callable)])] on the StatefulSet PROOF_APP of `replicas` replicas."""
+    observe = import_collection(args, "plugins.module_utils.verify.observe")
+    plan = import_collection(args, "plugins.module_utils.verify.plan")
+    marker = "/www/" + plan.DEFAULT_MARKER_NAME
+    pods = pod_names(PROOF_APP, replicas)
+    disruptions = [("delete_pod", delete_pod_steps(pods, PROOF_NS)),
+                   ("rollout_restart", rollout_restart_steps(PROOF_APP, PROOF_NS))]
+    fill = {"kubeconfig": bed.kubeconfig, "statefulset": PROOF_APP, "ns": PROOF_NS}
+    verify_play = bed.write("verify.yml", VERIFY_PLAY % fill)
+
+    def content(pod):
+        return "bench www-%s" % pod
+
+    def write(pod):
+        return observe.shell(observe.WRITE_SCRIPT, marker, content(pod))
+
+    def read(_pod):
+        return observe.shell(observe.PROBE_SCRIPT, marker)
+
+    def remove(pod):
+        return observe.shell(observe.REMOVE_SCRIPT, marker, content(pod))
+
+    def verify(disruption):
+        return lambda: bed.playbook(verify_play, {"disruption": disruption})[0]
+
+    def kubectl(commands):
+        return lambda: sum(bed.kubectl(*argv, quiet=True)[0] for argv in commands)
+
+    return [("stateful.nfs.verify_persistence", [(name, verify(name)) for name, _steps in disruptions]),
+            ("kubectl", [(name, kubectl(commands_of(steps))) for name, steps in disruptions]),
+            ("kubectl + marker exec", [(name, kubectl(with_marker_io(steps, pods, PROOF_NS, write, read, remove)))
+                                       for name, steps in disruptions])]
+
+
+def bench_proof(bed, args, rows, replicas):
+    apps_file = bed.write("proof-%d.json" % replicas, json.dumps(site_vars(
+        [bench_app(PROOF_APP, PROOF_NS, replicas, PROOF_NS)], verify=False)))
+    try:
+        bed.site("site", apps_file)
+        for case, phases in proof_cases(bed, args, replicas):
+            rows.extend(rows_of("proof-%d" % replicas, case, measure(bed, args.rounds, phases, PROOF_RESOURCES)))
+    finally:
+        bed.remove_apps(apps_file, PROOF_NS, PROOF_NS)
+
+
+def site_phases(bed, apps_file):
+    def site():
+        return bed.site("site", apps_file)
+    return [("create", site), ("no-op", site), ("teardown purge", lambda: bed.site("teardown", apps_file, PURGE))]
+
+
+def bench_site(bed, args, rows, count):
+    apps = [bench_app("app-%d" % index, SITE_NS, 1, SITE_NS) for index in range(count)]
+    cases = [("stateful.nfs.site", False)] + ([("stateful.nfs.site + proof", True)] if count == 1 else [])
+    for case, verify in cases:
+        apps_file = bed.write("site-%d-%s.json" % (count, "proof" if verify else "plain"),
+                              json.dumps(site_vars(apps, verify)))
+        try:
+            found = measure(bed, args.rounds, site_phases(bed, apps_file), SITE_RESOURCES,
+                            after_round=lambda: bed.remove_namespace_and_root(SITE_NS, SITE_NS))
+        finally:
+            bed.remove_apps(apps_file, SITE_NS, SITE_NS)
+        rows.extend(rows_of("site-%d" % count, case, found))
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--kubeconfig", required=True)
@@ -487,6 +679,8 @@ def main(argv=None):
     parser.add_argument("--per-object-max", type=int, default=200,
                         help="largest N for kubernetes.core.k8s one task per object (it takes minutes beyond)")
     parser.add_argument("--exports", default="100,1000", help="export counts, comma-separated ('' skips)")
+    parser.add_argument("--proof-replicas", default="1,4", help="replica counts, comma-separated ('' skips)")
+    parser.add_argument("--site-apps", default="1,5,20", help="app counts, comma-separated ('' skips)")
     parser.add_argument("--only", default=",".join(GROUPS), help="groups to run: %s" % ",".join(GROUPS))
     args = parser.parse_args(argv)
     groups = args.only.split(",")
@@ -501,15 +695,17 @@ def main(argv=None):
             samples = [bed.playbook(empty)[0] for round_ in range(args.rounds)]
             low, mid = summary(samples)
             rows.append({"group": "empty", "case": REFERENCES["empty"], "phase": "run", "min": low, "median": mid})
-        for group, bench, option in [("pvs", bench_pvs, args.pvs), ("exports", bench_exports, args.exports)]:
+        for group, bench, option in [("pvs", bench_pvs, args.pvs), ("exports", bench_exports, args.exports),
+                                     ("proof", bench_proof, args.proof_replicas), ("site", bench_site, args.site_apps)]:
             if group in groups:
                 for n in sizes(option):
                     bench(bed, args, rows, n)
     finally:
         shutil.rmtree(bed.work, ignore_errors=True)
-    print(table(with_ratios(rows, reference_case)))
+    print(table(with_per_app(with_ratios(rows, reference_case))))
     print("")
-    for line in fit_lines(rows, "pvs", "create", "PV") + fit_lines(rows, "exports", "create", "export"):
+    for line in (fit_lines(rows, "pvs", "create", "PV") + fit_lines(rows, "exports", "create", "export")
+                 + fit_lines(rows, "site", "create", "app")):
         print(line)
     return 0
 

@@ -7,13 +7,16 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import json
 import os
 import stat
 import subprocess
 
 import pytest
 
+from ansible_collections.stateful.nfs.plugins.module_utils import app_model
 from ansible_collections.stateful.nfs.tests.bench import bench
+from ansible_collections.stateful.nfs.tests.unit.plugins.module_utils.test_app_model import ENTRY_SPEC
 
 
 def row(group, case, phase, median, **extra):
@@ -88,6 +91,8 @@ def test_with_ratios_divides_by_the_reference_of_the_group_and_phase():
     ("empty", "ansible-playbook (no tasks)"),
     ("pvs-200", "kubectl apply -f"),
     ("exports-1000", "lineinfile loop + handler"),
+    ("proof-4", "kubectl"),
+    ("site-20", "stateful.nfs.site"),
 ])
 def test_every_group_has_a_reference(group, reference):
     assert bench.reference_case(group) == reference
@@ -110,6 +115,12 @@ def test_rows_of_makes_a_row_per_phase_in_order_with_the_count():
          "note": "exportfs runs: 0"},
     ]
     assert "note" not in bench.rows_of("pvs-10", "x", found)[0]
+
+
+def test_with_per_app_notes_the_median_per_app_of_site_rows_only():
+    rows = bench.with_per_app([row("site-20", "stateful.nfs.site", "create", 50.0), row("proof-4", "kubectl", "x", 8.0)])
+    assert rows[0]["note"] == "per app 2.50 s"
+    assert "note" not in rows[1]
 
 
 def test_fit_lines_give_the_cost_of_one_more_item_per_case():
@@ -163,6 +174,50 @@ def test_mount_point_makes_a_missing_directory_for_the_block_only(tmp_path):
     assert os.path.isdir(path)
 
 
+# ---------------------------------------------------------------- proof
+
+def test_delete_pod_is_a_step_per_pod_and_rollout_restart_one_step():
+    pods = bench.pod_names("web", 2)
+    assert pods == ["web-0", "web-1"]
+    assert bench.delete_pod_steps(pods, "ns") == [
+        [["delete", "pod", pod, "-n", "ns"],
+         ["wait", "--for=create", "--for=condition=Ready", "pod/" + pod, "-n", "ns", "--timeout=300s"]]
+        for pod in pods]
+    steps = bench.rollout_restart_steps("web", "ns")
+    assert bench.commands_of(steps) == [["rollout", "restart", "statefulset/web", "-n", "ns"],
+                                        ["rollout", "status", "statefulset/web", "-n", "ns", "--timeout=300s"]]
+
+
+def test_with_marker_io_writes_first_reads_after_each_step_removes_last():
+    pods = ["web-0", "web-1"]
+    steps = [[["step", "1"]], [["step", "2a"], ["step", "2b"]]]
+    commands = bench.with_marker_io(steps, pods, "ns", lambda pod: ["write", pod], lambda pod: ["read", pod],
+                                    lambda pod: ["remove", pod])
+
+    def execs(verb):
+        return [["exec", pod, "-n", "ns", "--", verb, pod] for pod in pods]
+    assert commands == (execs("write") + [["step", "1"]] + execs("read") + [["step", "2a"], ["step", "2b"]]
+                        + execs("read") + execs("remove"))
+
+
+# ---------------------------------------------------------------- site
+
+def test_the_bench_app_is_a_valid_stateful_apps_entry_once_the_settings_are_in():
+    settings = {"testbed_image": "localhost/busybox:1", "testbed_nfs_server": "172.30.0.1",
+                "testbed_nfs_root": "/srv/stateful-nfs", "k8s_kubeconfig": "/k"}
+    text = json.dumps(bench.site_vars([bench.bench_app("app-%d" % index, "bench", 1, "bench") for index in range(2)],
+                                      verify=False))
+    for key, value in settings.items():
+        text = text.replace("{{ %s }}" % key, value)
+    site_vars = json.loads(text.replace('"{{ testbed_nfs_clients }}"', '["172.30.0.0/24"]'))
+    assert site_vars["stateful_nfs_verify"] is False
+    assert site_vars["stateful_nfs_kubeconfig"] == "/k"
+    planned = app_model.plan(site_vars["stateful_apps"], ENTRY_SPEC)
+    assert planned["problems"] == []
+    assert [export["path"] for app in planned["nfs"]["nfs1"] for export in app["exports"]] == [
+        "/srv/stateful-nfs/bench/www-app-0-0", "/srv/stateful-nfs/bench/www-app-1-0"]
+
+
 # ---------------------------------------------------------------- measure and the options
 
 class FakeBed(object):
@@ -201,4 +256,4 @@ def test_measure_reads_no_metrics_without_resources():
 def test_an_unknown_group_is_refused_naming_the_groups(capsys):
     with pytest.raises(SystemExit):
         bench.main(["--kubeconfig", "k", "--kubectl", "kubectl", "--collections", "c", "--only", "pvs,export"])
-    assert "unknown group export (groups: empty,pvs,exports)" in capsys.readouterr().err
+    assert "unknown group export (groups: empty,pvs,exports,proof,site)" in capsys.readouterr().err
