@@ -7,7 +7,8 @@
 Every figure is measured in this run: each case runs --rounds times, the table shows min and median and the
 ratio of the medians to the reference of its group. The machine is shared and noisy, so read the ratios.
 API requests per run are read from the API server's /metrics (apiserver_request_total, by verb, for the
-resources the case touches; status updates of the controllers are left out). Everything created is removed.
+resources the case touches; status updates of the controllers are left out, those of the StatefulSet
+controller and the kubelets on pods are in). Everything created is removed, also when a case fails.
 
 Groups:
   empty      an empty ansible-playbook run (the fixed cost every Ansible row includes)
@@ -15,14 +16,34 @@ Groups:
              stateful.nfs.volumes | kubectl apply -f | kubectl apply --server-side | kubernetes.core.k8s with
              a list | kubernetes.core.k8s one task per object | a Python floor (1 LIST + parallel applies).
              The PUTs of a delete are the pv-protection controller removing its finalizer.
+  exports-N  N kernel NFS exports (existing directories, one client): create, no-op, delete
+             stateful.nfs.export with the list form (one task) | ansible.builtin.lineinfile one task per export
+             (a loop) notifying a handler that runs `exportfs -ra` once. The note counts the runs of exportfs.
+             No NFS server is involved: the plays run in a mount namespace of their own (unshare) in which a
+             temporary directory is /etc/exports.d and a counting script is /usr/sbin/exportfs. The script
+             stands in for `exportfs -ra`, which would validate the files and load them into the kernel's
+             export table; it only counts its calls. Needs root and exportfs installed (its path is the mount
+             point); the test bed is not used.
+  proof-R    one disruption of a StatefulSet of R replicas on the collection's NFS volumes (deployed once per R
+             with stateful.nfs.site, outside the timing): delete_pod (each pod in turn), rollout_restart
+             stateful.nfs.verify_persistence (check_dns false) | kubectl: `delete pod` + `wait --for=create
+             --for=condition=Ready` per pod, or `rollout restart` + `rollout status` | the same kubectl with the
+             proof's marker I/O through `kubectl exec` (write in every pod, read every pod after each step,
+             remove). CONNECT requests are execs.
+  site-A     the stateful.nfs.site playbook for A apps of one replica each on the test bed's inventory: create,
+             no-op, teardown (purge, purge_mode delete); stateful_nfs_verify false, and for A = 1 also with the
+             proof (the apps' default, delete_pod with DNS checks). The note is the median per app (total / A).
 """
 
 from __future__ import absolute_import, division, print_function
 
 import argparse
+import contextlib
+import importlib
 import json
 import os
 import re
+import shlex
 import shutil
 import statistics
 import subprocess
@@ -34,6 +55,27 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 NS = "stateful-nfs-bench"
 METRIC_RE = re.compile(r'^apiserver_request_total\{(?P<labels>[^}]*)\} (?P<value>[0-9.e+]+)$')
 LABEL_RE = re.compile(r'(\w+)="([^"]*)"')
+GROUPS = ("empty", "pvs", "exports", "proof", "site")
+# The case each group's ratios are taken against.
+REFERENCES = {"empty": "ansible-playbook (no tasks)", "pvs": "kubectl apply -f", "exports": "lineinfile loop + handler",
+              "proof": "kubectl", "site": "stateful.nfs.site"}
+
+# exports: the only directory `exportfs -ra` reads besides /etc/exports, and where the export module looks for
+# exportfs first; in the plays' mount namespace both are the benchmark's.
+EXPORTS_D = "/etc/exports.d"
+EXPORTFS = "/usr/sbin/exportfs"
+EXPORT_CLIENT = "10.0.0.0/24"
+
+# proof and site: the test bed's settings as the integration targets get them, and its inventory.
+WRITE_CONFIG = os.path.join(HERE, "..", "bin", "write-integration-config")
+SITE_INVENTORY = os.path.join(HERE, "..", "integration", "targets", "site_released", "inventory.yml")
+PROOF_NS = "stateful-nfs-bench-proof"
+PROOF_APP = "web"
+SITE_NS = "stateful-nfs-bench-site"
+PURGE = {"purge": True, "purge_mode": "delete"}
+PROOF_RESOURCES = {"pods", "statefulsets", "persistentvolumeclaims", "persistentvolumes", "services"}
+SITE_RESOURCES = {"namespaces", "pods", "statefulsets", "persistentvolumeclaims", "persistentvolumes", "services",
+                  "selfsubjectaccessreviews", "selfsubjectreviews"}
 
 
 # ---------------------------------------------------------------- pure: figures and the table
@@ -100,6 +142,137 @@ def with_ratios(rows, reference_of):
     return rows
 
 
+def reference_case(group):
+    """The case a group's ratios are taken against: "pvs-10" -> "kubectl apply -f"."""
+    return REFERENCES[group.partition("-")[0]]
+
+
+def size_of(group):
+    """N of a group named <kind>-<N>."""
+    return int(group.partition("-")[2])
+
+
+def sizes(text):
+    """[N, ...] of a comma-separated option ('' is none)."""
+    return [int(x) for x in text.split(",") if x]
+
+
+def rows_of(group, case, found, counted=None):
+    """Table rows of one case from measure()'s figures, a row per phase; `counted` names what `calls` counts."""
+    rows = []
+    for phase, figures in found.items():
+        low, mid = summary(figures["samples"])
+        row = {"group": group, "case": case, "phase": phase, "min": low, "median": mid,
+               "requests": figures["requests"]}
+        if counted:
+            row["note"] = "%s runs: %d" % (counted, figures["calls"])
+        rows.append(row)
+    return rows
+
+
+def with_per_app(rows):
+    """The note of each site row: its median per app (total / A)."""
+    for r in rows:
+        if r["group"].partition("-")[0] == "site":
+            r["note"] = "per app %.2f s" % (r["median"] / size_of(r["group"]))
+    return rows
+
+
+def fit_points(rows, kind, phase):
+    """{case: [(N, median)]} over the groups <kind>-<N>, one phase; rows not run (median 0) left out."""
+    found = {}
+    for r in rows:
+        if r["group"].partition("-")[0] == kind and r["phase"] == phase and r["median"]:
+            found.setdefault(r["case"], []).append((size_of(r["group"]), r["median"]))
+    return found
+
+
+def fit_lines(rows, kind, phase, item):
+    """A line per case: the cost of one more `item` (least squares over the sizes of the groups <kind>-<N>)."""
+    lines = []
+    for case, points in sorted(fit_points(rows, kind, phase).items()):
+        per = slope(points)
+        if per is not None:
+            lines.append("per %s (%s, least squares over N=%s): %-36s %.2f ms"
+                         % (item, phase, ",".join(str(point[0]) for point in points), case, per * 1000))
+    return lines
+
+
+# ---------------------------------------------------------------- pure: what the cases run
+
+def export_vars(paths):
+    """Extra vars of both exports plays: the paths (lineinfile's loop) and the module's list form."""
+    return {"paths": paths, "exports": [{"path": path} for path in paths]}
+
+
+def counting_script(count_file):
+    """A stand-in for a command: appends its arguments to count_file, one line per call, and succeeds."""
+    return "#!/bin/sh\necho \"$*\" >> %s\n" % shlex.quote(count_file)
+
+
+def in_mount_namespace(binds, argv):
+    """argv run in a mount namespace of its own with each (source, target) of binds bind-mounted over its target;
+    the host's mounts stay as they are."""
+    mounts = "".join('mount --bind "$%d" "$%d" && ' % (2 * index + 1, 2 * index + 2) for index in range(len(binds)))
+    script = '%sshift %d && exec "$@"' % (mounts, 2 * len(binds))
+    return (["unshare", "--mount", "--propagation", "private", "sh", "-c", script, "sh"]
+            + [path for bind in binds for path in bind] + list(argv))
+
+
+def pod_names(statefulset, replicas):
+    return ["%s-%d" % (statefulset, ordinal) for ordinal in range(replicas)]
+
+
+def delete_pod_steps(pods, namespace):
+    """The kubectl of delete_pod, a step per pod: delete it, wait until its successor is Ready (--for=create first:
+    the successor may not exist yet when the delete returns)."""
+    return [[["delete", "pod", pod, "-n", namespace],
+             ["wait", "--for=create", "--for=condition=Ready", "pod/" + pod, "-n", namespace, "--timeout=300s"]]
+            for pod in pods]
+
+
+def rollout_restart_steps(statefulset, namespace):
+    """The kubectl of rollout_restart, one step."""
+    return [[["rollout", "restart", "statefulset/" + statefulset, "-n", namespace],
+             ["rollout", "status", "statefulset/" + statefulset, "-n", namespace, "--timeout=300s"]]]
+
+
+def commands_of(steps):
+    return [command for step in steps for command in step]
+
+
+def with_marker_io(steps, pods, namespace, write, read, remove):
+    """The steps' kubectl with the proof's marker I/O through kubectl exec: write in every pod first, read every pod
+    after each step, remove at the end. write, read, remove: pod -> the command in its container."""
+    def in_every_pod(command_of):
+        return [["exec", pod, "-n", namespace, "--"] + command_of(pod) for pod in pods]
+    commands = in_every_pod(write)
+    for step in steps:
+        commands += step + in_every_pod(read)
+    return commands + in_every_pod(remove)
+
+
+def bench_app(name, namespace, replicas, directory):
+    """One stateful_apps entry on the test bed (busybox httpd on the collection's NFS volumes, as the integration
+    targets have it), its volumes under <the test bed's NFS root>/<directory>."""
+    return {
+        "name": name, "namespace": namespace, "replicas": replicas,
+        "image": "{{ testbed_image }}", "image_pull_policy": "Never",
+        "command": ["httpd", "-f", "-p", "80", "-h", "/www"],
+        "termination_grace_period_seconds": 2, "mount_path": "/www", "claim": "www", "wait_timeout": 120,
+        "storage": {"size": "1Gi", "nfs": {
+            "host": "nfs1", "server": "{{ testbed_nfs_server }}", "root": "{{ testbed_nfs_root }}/" + directory,
+            "clients": "{{ testbed_nfs_clients }}", "options": ["all_squash", "anonuid=101", "anongid=101"],
+            "owner": "101", "group": "101", "mode": "0770"}},
+    }
+
+
+def site_vars(apps, verify):
+    """The extra vars of stateful.nfs.site and teardown for these apps, with or without the proof."""
+    return {"stateful_nfs_kubeconfig": "{{ k8s_kubeconfig }}", "stateful_nfs_become": False,
+            "stateful_nfs_verify": verify, "stateful_apps": apps}
+
+
 # ---------------------------------------------------------------- I/O: the test bed
 
 class Bed(object):
@@ -110,6 +283,7 @@ class Bed(object):
         self.work = tempfile.mkdtemp(prefix="stateful-nfs-bench-")
         self.env = dict(os.environ, ANSIBLE_NOCOLOR="1",
                         ANSIBLE_LOCALHOST_WARNING="false", ANSIBLE_INVENTORY_UNPARSED_WARNING="false")
+        self.testbed_settings = None
 
     def kubectl(self, *argv, **kwargs):
         return run([self.kubectl_bin, "--kubeconfig", self.kubeconfig] + list(argv), **kwargs)
@@ -117,11 +291,18 @@ class Bed(object):
     def metrics(self):
         return parse_metrics(self.kubectl("get", "--raw", "/metrics", quiet=True)[1])
 
-    def playbook(self, path, extra=None, python_env=None):
-        argv = [python_env or "ansible-playbook", "-i", "localhost,", "-c", "local", path]
+    @staticmethod
+    def playbook_argv(path, extra=None, python_env=None, inventory=None, vars_files=()):
+        argv = [python_env or "ansible-playbook"] + (["-i", inventory] if inventory else ["-i", "localhost,", "-c", "local"])
+        argv.append(path)
+        for vars_file in vars_files:
+            argv += ["-e", "@" + vars_file]
         for key, value in (extra or {}).items():
             argv += ["-e", "%s=%s" % (key, json.dumps(value))]
-        return run(argv, env=self.env)
+        return argv
+
+    def playbook(self, path, extra=None, python_env=None, vars_files=()):
+        return run(self.playbook_argv(path, extra, python_env, vars_files=vars_files), env=self.env)
 
     def write(self, name, text):
         path = os.path.join(self.work, name)
@@ -138,6 +319,33 @@ class Bed(object):
             time.sleep(0.5)
         raise SystemExit("PVs %s still there after %ss" % (selector, timeout))
 
+    def testbed(self):
+        """(file, settings): the test bed's settings, written by tests/bin/write-integration-config."""
+        if self.testbed_settings is None:
+            import yaml
+            path = os.path.join(self.work, "testbed.yml")
+            run([WRITE_CONFIG, path], quiet=True)
+            with open(path) as handle:
+                self.testbed_settings = path, yaml.safe_load(handle)
+        return self.testbed_settings
+
+    def site(self, playbook, apps_file, extra=None):
+        """Seconds of the playbook stateful.nfs.<playbook> for the apps of apps_file on the test bed's inventory."""
+        argv = self.playbook_argv("stateful.nfs." + playbook, extra, inventory=SITE_INVENTORY,
+                                  vars_files=[self.testbed()[0], apps_file])
+        return run(argv, env=self.env)[0]
+
+    def remove_apps(self, apps_file, namespace, directory):
+        """The teardown with purge (data deleted), then the namespace and the apps' directory of the NFS root."""
+        try:
+            self.site("teardown", apps_file, PURGE)
+        finally:
+            self.remove_namespace_and_root(namespace, directory)
+
+    def remove_namespace_and_root(self, namespace, directory):
+        self.kubectl("delete", "namespace", namespace, "--ignore-not-found", "--timeout=300s", quiet=True)
+        shutil.rmtree(os.path.join(self.testbed()[1]["testbed_nfs_root"], directory), ignore_errors=True)
+
 
 def run(argv, env=None, quiet=False, stdin=None):
     """(seconds, stdout) of a command; exits with its output when it fails."""
@@ -151,18 +359,54 @@ def run(argv, env=None, quiet=False, stdin=None):
     return seconds, proc.stdout
 
 
-def measure(bed, rounds, phases, resources, before_round=None, after_round=None):
-    """{phase: {"samples": [...], "requests": {...}}}; phases: [(name, callable)] run in order each round."""
-    found = dict((phase[0], {"samples": [], "requests": {}}) for phase in phases)
+def lines_in(path):
+    """Lines of a file, 0 when it does not exist."""
+    try:
+        with open(path) as handle:
+            return sum(1 for _line in handle)
+    except IOError:
+        return 0
+
+
+@contextlib.contextmanager
+def mount_point(path):
+    """`path` is a directory during the block: made for it, and removed after, when it was missing."""
+    missing = not os.path.isdir(path)
+    if missing:
+        os.makedirs(path)
+    try:
+        yield
+    finally:
+        if missing:
+            os.rmdir(path)
+
+
+def import_collection(args, name):
+    """A module of the stateful.nfs under test (in --collections): import_collection(args, "plugins.module_utils.x")."""
+    if args.collections not in sys.path:
+        sys.path.insert(0, args.collections)
+    return importlib.import_module("ansible_collections.stateful.nfs." + name)
+
+
+def measure(bed, rounds, phases, resources, before_round=None, after_round=None, calls=None):
+    """{phase: {"samples": [...], "requests": {...}, "calls": n}}; phases: [(name, callable)] run in order each round.
+
+    requests (none read without resources) and calls (the growth of calls(), a running count) are of the first round.
+    """
+    found = dict((phase[0], {"samples": [], "requests": {}, "calls": None}) for phase in phases)
     for number in range(rounds):
         if before_round:
             before_round()
         for name, action in phases:
-            reading = bed.metrics()
+            reading = bed.metrics() if resources else None
+            counted = calls() if calls else None
             seconds = action()
             found[name]["samples"].append(seconds)
             if number == 0:
-                found[name]["requests"] = requests_delta(reading, bed.metrics(), resources)
+                if resources:
+                    found[name]["requests"] = requests_delta(reading, bed.metrics(), resources)
+                if calls:
+                    found[name]["calls"] = calls() - counted
         if after_round:
             after_round()
     return found
@@ -172,9 +416,8 @@ def measure(bed, rounds, phases, resources, before_round=None, after_round=None)
 
 def pv_spec(args, n):
     """(spec, manifests module) of the PVs stateful.nfs.volumes makes for replicas=n (the collection's own rule)."""
-    sys.path.insert(0, args.collections)
-    from ansible_collections.stateful.nfs.plugins.module_utils import volumes
-    from ansible_collections.stateful.nfs.plugins.module_utils.manifests import volumes as manifests
+    volumes = import_collection(args, "plugins.module_utils.volumes")
+    manifests = import_collection(args, "plugins.module_utils.manifests.volumes")
     spec = volumes.spec_of(dict(statefulset="bench", namespace=NS, claim="data", replicas=n, nfs_server=args.nfs_server,
                                 nfs_root="/srv/stateful-nfs/bench", size="1Gi"))
     return spec, manifests
@@ -227,6 +470,51 @@ EMPTY_PLAY = """- hosts: localhost
   tasks: []
 """
 
+EXPORT_PLAY = """- hosts: localhost
+  gather_facts: false
+  vars:
+    ansible_python_interpreter: "{{ ansible_playbook_python }}"
+  tasks:
+    - stateful.nfs.export:
+        name: bench
+        clients: [{host: %(client)s}]
+        exports: "{{ exports }}"
+        state: "{{ state }}"
+"""
+
+# The hand-written way: a line per export, the reload once at the end (when a line changed).
+LINEINFILE_PLAY = """- hosts: localhost
+  gather_facts: false
+  vars:
+    ansible_python_interpreter: "{{ ansible_playbook_python }}"
+  tasks:
+    - ansible.builtin.lineinfile:
+        path: %(exports_d)s/bench-lineinfile.exports
+        line: "{{ item }} %(client)s(%(options)s)"
+        state: "{{ state }}"
+        create: true
+        mode: "0644"
+      loop: "{{ paths }}"
+      notify: Reload the NFS exports
+  handlers:
+    - name: Reload the NFS exports
+      ansible.builtin.command: exportfs -ra
+"""
+
+VERIFY_PLAY = """- hosts: localhost
+  gather_facts: false
+  vars:
+    ansible_python_interpreter: "{{ ansible_playbook_python }}"
+  tasks:
+    - stateful.nfs.verify_persistence:
+        kubeconfig: %(kubeconfig)s
+        statefulset: %(statefulset)s
+        namespace: %(ns)s
+        disruptions: ["{{ disruption }}"]
+        check_dns: false
+        wait_for_ready: true
+"""
+
 
 def pv_cases(bed, args, n):
     import yaml
@@ -273,13 +561,110 @@ def bench_pvs(bed, args, rows, n):
     for case, create, noop, delete in pv_cases(bed, args, n):
         found = measure(bed, args.rounds, [("create", create), ("no-op", noop), ("delete", delete)],
                         {"persistentvolumes"}, after_round=clean)
-        for phase, figures in found.items():
-            low, mid = summary(figures["samples"])
-            rows.append({"group": "pvs-%d" % n, "case": case, "phase": phase, "min": low, "median": mid,
-                         "requests": figures["requests"]})
+        rows.extend(rows_of("pvs-%d" % n, case, found))
     if args.k8s_playbook and n > args.per_object_max:
         rows.append({"group": "pvs-%d" % n, "case": "kubernetes.core.k8s per object", "phase": "-", "min": 0,
                      "median": 0, "note": "not run: N > --per-object-max %d" % args.per_object_max})
+
+
+def bench_exports(bed, args, rows, n):
+    model = import_collection(args, "plugins.module_utils.exports.model")
+    root = tempfile.mkdtemp(prefix="exports-%d-" % n, dir=bed.work)
+    exports_d = os.path.join(root, "exports.d")
+    os.mkdir(exports_d)
+    count_file = os.path.join(root, "exportfs-calls")
+    stand_in = os.path.join(root, "exportfs")
+    with open(stand_in, "w") as handle:
+        handle.write(counting_script(count_file))
+    os.chmod(stand_in, 0o755)
+    paths = [os.path.join(root, "srv", "e-%04d" % index) for index in range(n)]
+    for path in paths:
+        os.makedirs(path)
+    exports = bed.write("exports-%d.json" % n, json.dumps(export_vars(paths)))
+    fill = {"client": EXPORT_CLIENT, "exports_d": EXPORTS_D, "options": ",".join(model.DEFAULT_OPTIONS)}
+    cases = [("stateful.nfs.export list", bed.write("export.yml", EXPORT_PLAY % fill)),
+             (REFERENCES["exports"], bed.write("lineinfile.yml", LINEINFILE_PLAY % fill))]
+
+    def play(path, state):
+        argv = in_mount_namespace([(exports_d, EXPORTS_D), (stand_in, EXPORTFS)],
+                                  bed.playbook_argv(path, {"state": state}, vars_files=[exports]))
+        return lambda: run(argv, env=bed.env)[0]
+
+    def clean():
+        for name in os.listdir(exports_d):
+            os.remove(os.path.join(exports_d, name))
+    with mount_point(EXPORTS_D):
+        for case, path in cases:
+            found = measure(bed, args.rounds, [("create", play(path, "present")), ("no-op", play(path, "present")),
+                                               ("delete", play(path, "absent"))],
+                            None, after_round=clean, calls=lambda: lines_in(count_file))
+            rows.extend(rows_of("exports-%d" % n, case, found, counted="exportfs"))
+
+
+def proof_cases(bed, args, replicas):
+    """[(case, [(disruption, callable)])] on the StatefulSet PROOF_APP of `replicas` replicas."""
+    observe = import_collection(args, "plugins.module_utils.verify.observe")
+    plan = import_collection(args, "plugins.module_utils.verify.plan")
+    marker = "/www/" + plan.DEFAULT_MARKER_NAME
+    pods = pod_names(PROOF_APP, replicas)
+    disruptions = [("delete_pod", delete_pod_steps(pods, PROOF_NS)),
+                   ("rollout_restart", rollout_restart_steps(PROOF_APP, PROOF_NS))]
+    fill = {"kubeconfig": bed.kubeconfig, "statefulset": PROOF_APP, "ns": PROOF_NS}
+    verify_play = bed.write("verify.yml", VERIFY_PLAY % fill)
+
+    def content(pod):
+        return "bench www-%s" % pod
+
+    def write(pod):
+        return observe.shell(observe.WRITE_SCRIPT, marker, content(pod))
+
+    def read(_pod):
+        return observe.shell(observe.PROBE_SCRIPT, marker)
+
+    def remove(pod):
+        return observe.shell(observe.REMOVE_SCRIPT, marker, content(pod))
+
+    def verify(disruption):
+        return lambda: bed.playbook(verify_play, {"disruption": disruption})[0]
+
+    def kubectl(commands):
+        return lambda: sum(bed.kubectl(*argv, quiet=True)[0] for argv in commands)
+
+    return [("stateful.nfs.verify_persistence", [(name, verify(name)) for name, _steps in disruptions]),
+            ("kubectl", [(name, kubectl(commands_of(steps))) for name, steps in disruptions]),
+            ("kubectl + marker exec", [(name, kubectl(with_marker_io(steps, pods, PROOF_NS, write, read, remove)))
+                                       for name, steps in disruptions])]
+
+
+def bench_proof(bed, args, rows, replicas):
+    apps_file = bed.write("proof-%d.json" % replicas, json.dumps(site_vars(
+        [bench_app(PROOF_APP, PROOF_NS, replicas, PROOF_NS)], verify=False)))
+    try:
+        bed.site("site", apps_file)
+        for case, phases in proof_cases(bed, args, replicas):
+            rows.extend(rows_of("proof-%d" % replicas, case, measure(bed, args.rounds, phases, PROOF_RESOURCES)))
+    finally:
+        bed.remove_apps(apps_file, PROOF_NS, PROOF_NS)
+
+
+def site_phases(bed, apps_file):
+    def site():
+        return bed.site("site", apps_file)
+    return [("create", site), ("no-op", site), ("teardown purge", lambda: bed.site("teardown", apps_file, PURGE))]
+
+
+def bench_site(bed, args, rows, count):
+    apps = [bench_app("app-%d" % index, SITE_NS, 1, SITE_NS) for index in range(count)]
+    cases = [("stateful.nfs.site", False)] + ([("stateful.nfs.site + proof", True)] if count == 1 else [])
+    for case, verify in cases:
+        apps_file = bed.write("site-%d-%s.json" % (count, "proof" if verify else "plain"),
+                              json.dumps(site_vars(apps, verify)))
+        try:
+            found = measure(bed, args.rounds, site_phases(bed, apps_file), SITE_RESOURCES,
+                            after_round=lambda: bed.remove_namespace_and_root(SITE_NS, SITE_NS))
+        finally:
+            bed.remove_apps(apps_file, SITE_NS, SITE_NS)
+        rows.extend(rows_of("site-%d" % count, case, found))
 
 
 def main(argv=None):
@@ -293,35 +678,35 @@ def main(argv=None):
     parser.add_argument("--pvs", default="10,50,200,500,1000", help="PV counts, comma-separated ('' skips)")
     parser.add_argument("--per-object-max", type=int, default=200,
                         help="largest N for kubernetes.core.k8s one task per object (it takes minutes beyond)")
-    parser.add_argument("--only", default="empty,pvs", help="groups to run: empty,pvs")
+    parser.add_argument("--exports", default="100,1000", help="export counts, comma-separated ('' skips)")
+    parser.add_argument("--proof-replicas", default="1,4", help="replica counts, comma-separated ('' skips)")
+    parser.add_argument("--site-apps", default="1,5,20", help="app counts, comma-separated ('' skips)")
+    parser.add_argument("--only", default=",".join(GROUPS), help="groups to run: %s" % ",".join(GROUPS))
     args = parser.parse_args(argv)
+    groups = args.only.split(",")
+    unknown = sorted(set(groups) - set(GROUPS))
+    if unknown:
+        parser.error("--only: unknown group %s (groups: %s)" % (",".join(unknown), ",".join(GROUPS)))
     bed = Bed(args)
     rows = []
-    groups = args.only.split(",")
     try:
         if "empty" in groups:
             empty = bed.write("empty.yml", EMPTY_PLAY)
             samples = [bed.playbook(empty)[0] for round_ in range(args.rounds)]
             low, mid = summary(samples)
-            rows.append({"group": "empty", "case": "ansible-playbook (no tasks)", "phase": "run", "min": low,
-                         "median": mid})
-        if "pvs" in groups:
-            for n in [int(x) for x in args.pvs.split(",") if x]:
-                bench_pvs(bed, args, rows, n)
+            rows.append({"group": "empty", "case": REFERENCES["empty"], "phase": "run", "min": low, "median": mid})
+        for group, bench, option in [("pvs", bench_pvs, args.pvs), ("exports", bench_exports, args.exports),
+                                     ("proof", bench_proof, args.proof_replicas), ("site", bench_site, args.site_apps)]:
+            if group in groups:
+                for n in sizes(option):
+                    bench(bed, args, rows, n)
     finally:
         shutil.rmtree(bed.work, ignore_errors=True)
-    with_ratios(rows, lambda group: {"empty": "ansible-playbook (no tasks)"}.get(group, "kubectl apply -f"))
-    print(table(rows))
-    fits = {}
-    for r in rows:
-        if r["group"].startswith("pvs-") and r["phase"] == "create" and r["median"]:
-            fits.setdefault(r["case"], []).append((int(r["group"][4:]), r["median"]))
+    print(table(with_per_app(with_ratios(rows, reference_case))))
     print("")
-    for case, points in sorted(fits.items()):
-        per = slope(points)
-        if per is not None:
-            print("per PV (create, least squares over N=%s): %-36s %.2f ms"
-                  % (",".join(str(point[0]) for point in points), case, per * 1000))
+    for line in (fit_lines(rows, "pvs", "create", "PV") + fit_lines(rows, "exports", "create", "export")
+                 + fit_lines(rows, "site", "create", "app")):
+        print(line)
     return 0
 
 
