@@ -116,7 +116,7 @@ echo "2 -> 3: web-2 and db-2 got directories, exports and PVs before their pods;
 
 out=$(site 1 -e it_verify=true -e '{"verify_disruptions": [delete_pod]}')
 for app in web db; do
-  grep -qE "$ns/$app: [0-9]+ checks passed over 2 step\(s\) and 1 replica\(s\)" <<<"$out" ||
+  grep -qE "$ns/$app: [0-9]+ checks passed over 3 step\(s\) and 1 replica\(s\)" <<<"$out" ||
     { echo "$out" >&2; fail "the proof of $app at size 1 did not cover exactly 1 replica"; }
 done
 grep -qF "keeps $ns-www-web-1, $ns-www-web-2" <<<"$out" || { echo "$out" >&2; fail "scale-down did not report web's kept PVs"; }
@@ -139,7 +139,7 @@ echo "3 -> 1: web keeps claims 1, 2 (same uids); db's claims 1, 2 deleted, PVs R
 
 out=$(site 3 -e it_verify=true)
 grep -qF "scale_down_up[3->1->3]" <<<"$out" || { echo "$out" >&2; fail "the proof of db did not scale"; }
-for app_steps in web:4 db:2; do
+for app_steps in web:5 db:3; do  # the preflight, the baseline, then the disruptions
   grep -qE "$ns/${app_steps%:*}: [0-9]+ checks passed over ${app_steps#*:} step\(s\) and 3 replica\(s\)" <<<"$out" ||
     { echo "$out" >&2; fail "the proof of ${app_steps%:*} did not cover exactly 3 replicas"; }
 done
