@@ -208,7 +208,7 @@ def normalize(entry, entry_spec=None):
     nfs = app["storage"]["nfs"]
     identity = app.get("identity") or {}
     nfs["owner"], nfs["group"], nfs["mode"] = volume_access.derive(
-        identity if volume_access.stated(identity) else None, nfs.get("options"),
+        identity, nfs.get("options"),
         None if nfs.get("owner") is None else str(nfs["owner"]),
         None if nfs.get("group") is None else str(nfs["group"]), nfs.get("mode"))
     app["pod_security_context"] = volume_access.pod_security_context(identity)

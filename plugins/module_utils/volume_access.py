@@ -145,7 +145,7 @@ def permits(uid, groups, owner, group, mode):
         return True
     bits = int(mode, 8)
     owner_ok, group_ok, others_ok = [bits >> shift & WRITE_AND_SEARCH == WRITE_AND_SEARCH for shift in (6, 3, 0)]
-    if uid is not None and uid != ASSIGNED_UID and owner is not None and uid == owner:
+    if owner is not None and uid == owner and uid != ASSIGNED_UID:  # an assigned uid never owns it
         return owner_ok
     possible = set()
     if uid is None or (owner is None and uid != ASSIGNED_UID):
@@ -175,13 +175,11 @@ def derive(identity, options, owner, group, mode):
     with the setgid bit when the uid is assigned by the platform, so files made in it keep the known group.
     Without an identity nothing is derived.
     """
-    if not identity:
+    if not stated(identity):
         return owner, group, mode
     squash = squashing(options)
     uid = None if identity.get("arbitrary_uid") else identity.get("run_as_user")
     server_uid, _gid, _groups = on_server(uid, identity.get("run_as_group"), process_groups(identity), squash)
-    if squash.mode == "all":
-        server_uid = squash.anonuid
     if owner is None and server_uid is not None:
         owner = str(server_uid)
     if group is None:
