@@ -12,42 +12,41 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import base64
+import importlib.util
 import json
 import os
 import re
 import ssl
-import traceback
-
+import threading
 from urllib.parse import unquote, urlsplit, urlunsplit
+from urllib.request import getproxies
 
 from ansible.module_utils.basic import env_fallback, missing_required_lib
 
-try:
-    from kubernetes import client as k8s_api
-    from kubernetes import config as k8s_config
-    from kubernetes.client.exceptions import ApiException
-    from kubernetes.config.config_exception import ConfigException
+from ansible_collections.stateful.nfs.plugins.module_utils.k8s import kubeconfig
+from ansible_collections.stateful.nfs.plugins.module_utils.k8s.concurrency import WRITERS
+from ansible_collections.stateful.nfs.plugins.module_utils.k8s.transport import (
+    ApiError, DirectTransport, LibraryTransport)
 
-    HAS_KUBERNETES = True
-    KUBERNETES_IMPORT_ERROR = None
-except ImportError:
+# Whether the library is installed, without importing it (see transport): only credential plugins, in-cluster
+# service accounts, environment proxies and exec in pods load it.
+try:
+    HAS_KUBERNETES = importlib.util.find_spec("kubernetes") is not None
+except (ImportError, ValueError):
     HAS_KUBERNETES = False
-    KUBERNETES_IMPORT_ERROR = traceback.format_exc()
-
-    class ApiException(Exception):  # keeps except clauses importable without the library
-        pass
-
-    class ConfigException(Exception):
-        pass
 
 try:
-    from urllib3.exceptions import HTTPError as Urllib3Error  # the kubernetes library's transport
+    from urllib3.exceptions import HTTPError as Urllib3Error  # both transports send with urllib3
     from urllib3.exceptions import LocationValueError, ProxyError, ProxySchemeUnknown, URLSchemeUnknown
 except ImportError:
     class Urllib3Error(Exception):
         pass
 
     LocationValueError = ProxyError = ProxySchemeUnknown = URLSchemeUnknown = Urllib3Error
+
+
+class ConfigException(ValueError):
+    """Connection settings that cannot work; the message says what to set."""
 
 
 FIELD_MANAGER = "stateful.nfs"
@@ -329,12 +328,12 @@ def kubeconfig_file(params, environ=None):
 def _kubeconfig_context(config_file, context):
     """(context name, its user, its cluster) in a kubeconfig, as far as it can be read; None for unknown."""
     try:
-        contexts, active = k8s_config.list_kube_config_contexts(config_file=config_file)
-    except Exception:  # pylint: disable=broad-except  # only for messages: the loader reports a bad file itself
+        config = kubeconfig.read(config_file)
+    except (OSError, ValueError):  # only for messages: reading it for the connection reports a bad file itself
         return context, None, None
-    name = context or (active or {}).get("name")
-    entry = next((c for c in contexts or [] if c.get("name") == name), None) or {}
-    settings = entry.get("context") or {}
+    name = context or config.get("current-context")
+    entry = next((c for c in config.get("contexts") or [] if isinstance(c, dict) and c.get("name") == name), None)
+    settings = (entry or {}).get("context") or {}
     return name, settings.get("user"), settings.get("cluster")
 
 
@@ -396,29 +395,10 @@ def connection_origin(params, environ=None):
     return ConnectionOrigin(host_source, host_setting, " and ".join(credentials), "; ".join(fixes))
 
 
-def build_configuration(params):
-    """Turn the auth options into a kubernetes Configuration (kubeconfig first, explicit options over it)."""
-    configuration = k8s_api.Configuration()
-    explicit_host = params.get("host")
-    kubeconfig = params.get("kubeconfig")
-    config_file, _named_by = kubeconfig_file(params)
-    if config_file is not None:
-        if os.path.exists(config_file):
-            k8s_config.load_kube_config(
-                config_file=config_file, context=params.get("context"), client_configuration=configuration
-            )
-        elif kubeconfig:
-            raise ConfigException("kubeconfig=%r does not exist; give the path of a readable kubeconfig file" % kubeconfig)
-        elif not explicit_host:
-            try:
-                k8s_config.load_incluster_config(client_configuration=configuration)
-            except ConfigException:
-                raise ConfigException(
-                    "no Kubernetes credentials found: set kubeconfig (or K8S_AUTH_KUBECONFIG / KUBECONFIG), "
-                    "or host and api_key (K8S_AUTH_HOST / K8S_AUTH_API_KEY)"
-                )
-    if explicit_host:
-        configuration.host = explicit_host
+def apply_explicit_options(configuration, params):
+    """Lay the explicit auth options over a configuration (the library's Configuration or kubeconfig.Settings)."""
+    if params.get("host"):
+        configuration.host = params["host"]
     if params.get("api_key"):
         # Replace, not add: a token the kubeconfig loader stored (and its hook that stores it again
         # before each request) would win. Older kubernetes releases read "authorization", newer
@@ -430,10 +410,16 @@ def build_configuration(params):
         configuration.verify_ssl = params["validate_certs"]
     if params.get("ca_cert"):
         configuration.ssl_ca_cert = params["ca_cert"]
+        if hasattr(configuration, "ca_data"):
+            configuration.ca_data = None
     if params.get("client_cert"):
         configuration.cert_file = params["client_cert"]
+        if hasattr(configuration, "cert_data"):
+            configuration.cert_data = None
     if params.get("client_key"):
         configuration.key_file = params["client_key"]
+        if hasattr(configuration, "key_data"):
+            configuration.key_data = None
     if params.get("proxy"):
         configuration.proxy = params["proxy"]
     if getattr(configuration, "proxy", None):  # from proxy, the kubeconfig's proxy-url or HTTPS_PROXY
@@ -443,17 +429,91 @@ def build_configuration(params):
     return configuration
 
 
+def missing_kubeconfig(kubeconfig_option):
+    return ConfigException("kubeconfig=%r does not exist; give the path of a readable kubeconfig file"
+                           % kubeconfig_option)
+
+
+NO_CREDENTIALS = ("no Kubernetes credentials found: set kubeconfig (or K8S_AUTH_KUBECONFIG / KUBECONFIG), "
+                  "or host and api_key (K8S_AUTH_HOST / K8S_AUTH_API_KEY)")
+
+
+def direct_settings(params, environ=None):
+    """The kubeconfig.Settings for the collection's own transport, or None when the library must connect:
+    a credential plugin (auth-provider, exec), the in-cluster service account, a proxy the environment names or
+    a SOCKS proxy. Raises ConfigException (a ValueError) with a fix."""
+    environ = os.environ if environ is None else environ
+    config_file, _named_by = kubeconfig_file(params, environ)
+    settings = kubeconfig.Settings()
+    if config_file is not None:
+        if os.path.exists(config_file):
+            config = kubeconfig.read(config_file)
+            _name, cluster, user = kubeconfig.context_of(config, config_file, params.get("context"))
+            if kubeconfig.plugin_of(user):
+                return None
+            settings = kubeconfig.settings_of(cluster, user, config_file)
+        elif params.get("kubeconfig"):
+            raise missing_kubeconfig(params["kubeconfig"])
+        elif not params.get("host"):
+            return None  # in-cluster
+    apply_explicit_options(settings, params)
+    if not settings.host:
+        raise ConfigException(NO_CREDENTIALS)
+    if not settings.proxy and any(scheme in getproxies() for scheme in ("https", "http", "all")):
+        return None  # the library applies the environment's proxy and no_proxy rules
+    if (settings.proxy or "").lower().startswith("socks"):
+        return None
+    return settings
+
+
+def build_configuration(params):
+    """Turn the auth options into a kubernetes library Configuration (kubeconfig first, explicit options over it)."""
+    # pylint: disable=import-outside-toplevel  # the library is loaded only when it is needed, see transport
+    from kubernetes import client as k8s_api
+    from kubernetes import config as k8s_config
+    from kubernetes.config.config_exception import ConfigException as LibraryConfigException
+
+    configuration = k8s_api.Configuration()
+    config_file, _named_by = kubeconfig_file(params)
+    try:
+        if config_file is not None:
+            if os.path.exists(config_file):
+                k8s_config.load_kube_config(
+                    config_file=config_file, context=params.get("context"), client_configuration=configuration
+                )
+            elif params.get("kubeconfig"):
+                raise missing_kubeconfig(params["kubeconfig"])
+            elif not params.get("host"):
+                try:
+                    k8s_config.load_incluster_config(client_configuration=configuration)
+                except LibraryConfigException:
+                    raise ConfigException(NO_CREDENTIALS)
+    except LibraryConfigException as exc:
+        raise ConfigException(str(exc))
+    return apply_explicit_options(configuration, params)
+
+
 class K8sClient(object):
     """Plain-dict access to the kinds in KINDS. The only place that performs Kubernetes I/O."""
 
-    def __init__(self, api_client, field_manager=FIELD_MANAGER, origin=None):
-        self.api_client = api_client
+    def __init__(self, transport, field_manager=FIELD_MANAGER, origin=None, library_configuration=None):
+        self.transport = transport  # a transport.DirectTransport or LibraryTransport
         self.field_manager = field_manager
         self.origin = origin  # a ConnectionOrigin, for messages; None: they name the host only
-        configuration = getattr(api_client, "configuration", None)
+        configuration = transport.configuration
         self.host = getattr(configuration, "host", None)
         self.proxy = getattr(configuration, "proxy", None)
         self.secrets = configuration_secrets(configuration)
+        self._library_configuration = library_configuration
+        self._library_lock = threading.Lock()
+
+    def library_configuration(self):
+        """The kubernetes library's Configuration for these settings, for what only the library does (exec in a
+        pod); built once, on first use."""
+        with self._library_lock:
+            if callable(self._library_configuration):
+                self._library_configuration = self._library_configuration()
+            return self._library_configuration
 
     @staticmethod
     def path(kind, name=None, namespace=None, subresource=None):
@@ -471,27 +531,7 @@ class K8sClient(object):
     def _call(self, method, path, query=None, body=None, content_type="application/json"):
         headers = {"Accept": "application/json", "Content-Type": content_type}
         query_params = [(k, v) for k, v in (query or {}).items() if v is not None]
-        if hasattr(self.api_client, "param_serialize"):
-            # kubernetes >= 35 (the newer generated client): serialize, send, and raise for non-2xx ourselves.
-            request = self.api_client.param_serialize(method, path, query_params=query_params, header_params=headers,
-                                                      body=body, auth_settings=["BearerToken"])
-            response = self.api_client.call_api(*request, _request_timeout=REQUEST_TIMEOUT)
-            data = response.read()
-            if not 200 <= response.status <= 299:
-                raise ApiException(http_resp=response)
-        else:
-            response = self.api_client.call_api(
-                path,
-                method,
-                query_params=query_params,
-                header_params=headers,
-                body=body,
-                auth_settings=["BearerToken"],
-                _preload_content=False,
-                _return_http_data_only=True,
-                _request_timeout=REQUEST_TIMEOUT,
-            )
-            data = response.data
+        data = self.transport.call(method, path, query_params, headers, body, REQUEST_TIMEOUT)
         return json.loads(data) if data else None
 
     def _checked(self, action, kind, name, namespace, method, path, missing_ok=False, **kwargs):
@@ -499,7 +539,7 @@ class K8sClient(object):
         None for a missing object when missing_ok."""
         try:
             return self._call(method, path, **kwargs)
-        except ApiException as exc:
+        except ApiError as exc:
             if missing_ok and exc.status == 404:
                 return None
             if not exc.status:  # the library's wrapper of a TLS error: nothing was answered
@@ -634,17 +674,22 @@ def event_time(event):
 
 def client_from_params(params):
     """Build a K8sClient from the module's auth options; raises ConfigException with a fix."""
-    configuration = build_configuration(params)
-    return K8sClient(k8s_api.ApiClient(configuration), origin=connection_origin(params))
+    settings = direct_settings(params)
+    if settings is None:
+        configuration = build_configuration(params)
+        return K8sClient(LibraryTransport(configuration), origin=connection_origin(params),
+                         library_configuration=configuration)
+    return K8sClient(DirectTransport(settings, connections=WRITERS), origin=connection_origin(params),
+                     library_configuration=lambda: build_configuration(params))
 
 
 def connect(module):
     """The K8sClient for a module, or fail_json with Ansible's missing-library or a one-line auth error."""
     if not HAS_KUBERNETES:
-        module.fail_json(msg=missing_required_lib("kubernetes"), exception=KUBERNETES_IMPORT_ERROR)
+        module.fail_json(msg=missing_required_lib("kubernetes"))
     try:
         return client_from_params(module.params)
-    except (ConfigException, OSError, ValueError) as exc:
+    except (OSError, ValueError) as exc:
         params = module.params
         module.fail_json(msg="Kubernetes connection settings: %s"
                          % redact(str(exc), url_secrets(params.get("host"), params.get("proxy"))))

@@ -52,10 +52,10 @@ def exec_in_pod(client, namespace, pod, container, command, timeout=60):
     """Run `command` (argv list) in the container; ExecResult(rc, stdout, stderr). K8sError when exec fails.
 
     kubernetes.stream.stream() swaps the transport of the ApiClient it is given for the time of the call,
-    so each exec gets its own ApiClient on the K8sClient's configuration: replicas are handled by
+    so each exec gets its own ApiClient on the K8sClient's library configuration: replicas are handled by
     several threads, and the client's plain REST calls must not go through a websocket.
     """
-    api_client = k8s_api.ApiClient(client.api_client.configuration)
+    api_client = k8s_api.ApiClient(client.library_configuration())
     core = k8s_api.CoreV1Api(api_client)
     try:
         response = stream(core.connect_get_namespaced_pod_exec, pod, namespace, command=command,

@@ -17,7 +17,8 @@ __metaclass__ = type
 import json
 import socket
 
-from ansible_collections.stateful.nfs.plugins.module_utils.k8s.client import FIELD_MANAGER, ApiException, api_error_of
+from ansible_collections.stateful.nfs.plugins.module_utils.k8s.client import FIELD_MANAGER, api_error_of
+from ansible_collections.stateful.nfs.plugins.module_utils.k8s.transport import ApiError
 
 
 def namespace_not_found(namespace):
@@ -29,8 +30,7 @@ def namespace_not_found(namespace):
 
 def api_error(status, reason, payload, action, kind, name=None, namespace=None, write=True):
     """The K8sError K8sClient raises for this answer to a write (or a read, write=False)."""
-    exc = ApiException(status=status, reason=reason)
-    exc.body = json.dumps(payload).encode()
+    exc = ApiError(status, reason, json.dumps(payload).encode())
     return api_error_of(exc, kind, name, namespace, action, write)
 
 

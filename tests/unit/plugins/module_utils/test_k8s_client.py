@@ -18,6 +18,7 @@ except ImportError:  # pragma: no cover
     from urlparse import parse_qsl
 
 from ansible_collections.stateful.nfs.plugins.module_utils.k8s import client as k8s_client
+from ansible_collections.stateful.nfs.plugins.module_utils.k8s.transport import DirectTransport, LibraryTransport
 from ansible_collections.stateful.nfs.tests.unit.plugins.module_utils.fakes import api_error, closed_port, namespace_not_found
 
 kubernetes = pytest.importorskip("kubernetes")
@@ -126,20 +127,37 @@ class FakeHTTPResponse:
         return self.headers.get(name, default)
 
 
-@pytest.fixture
-def transport(kubeconfig, monkeypatch):
-    """A K8sClient on the real ApiClient whose urllib3 pool answers from a script and records requests."""
-    client = k8s_client.client_from_params(params(kubeconfig=kubeconfig))
+def library_client(given):
+    """The client on the kubernetes library's transport, as for a kubeconfig user with a credential plugin."""
+    return k8s_client.K8sClient(LibraryTransport(k8s_client.build_configuration(given)),
+                                origin=k8s_client.connection_origin(given))
+
+
+def pool_of(client):
+    """The urllib3 pool a client sends with, on either transport."""
+    if isinstance(client.transport, LibraryTransport):
+        return client.transport.api_client.rest_client.pool_manager
+    return client.transport.pool
+
+
+@pytest.fixture(params=["direct", "library"])
+def transport(request, kubeconfig, monkeypatch):
+    """A K8sClient on each transport whose urllib3 pool answers from a script and records requests
+    (header names in lower case)."""
+    given = params(kubeconfig=kubeconfig)
+    client = k8s_client.client_from_params(given) if request.param == "direct" else library_client(given)
+    assert isinstance(client.transport, DirectTransport if request.param == "direct" else LibraryTransport)
     sent, answers = [], []
 
-    def request(method, url, **kwargs):
+    def send(method, url, **kwargs):
         # Newer library releases put the query in the URL, older ones pass GET queries as fields.
         path, _sep, query = url.partition("?")
         sent.append({"method": method, "url": path, "query": parse_qsl(query) + list(kwargs.get("fields") or []),
-                     "headers": kwargs.get("headers"), "body": kwargs.get("body")})
+                     "headers": {k.lower(): v for k, v in (kwargs.get("headers") or {}).items()},
+                     "body": kwargs.get("body")})
         return answers.pop(0)
 
-    monkeypatch.setattr(client.api_client.rest_client.pool_manager, "request", request)
+    monkeypatch.setattr(pool_of(client), "request", send)
     return client, sent, answers
 
 
@@ -173,7 +191,7 @@ class TestRequests:
         assert sent[0]["method"] == "PATCH"
         assert sent[0]["url"] == "https://127.0.0.1:6443/api/v1/persistentvolumes/pv-0"
         assert sorted(sent[0]["query"]) == [("dryRun", "All"), ("fieldManager", "stateful.nfs"), ("force", "true")]
-        assert sent[0]["headers"]["Content-Type"] == "application/apply-patch+yaml"
+        assert sent[0]["headers"]["content-type"] == "application/apply-patch+yaml"
         assert json.loads(sent[0]["body"]) == body
 
     def test_api_error_is_one_line_naming_the_object_and_the_reason(self, transport):
@@ -258,7 +276,7 @@ class TestUnavailable:
 
         def request(*_args, **_kwargs):
             raise raised()
-        monkeypatch.setattr(client.api_client.rest_client.pool_manager, "request", request)
+        monkeypatch.setattr(pool_of(client), "request", request)
         error = failure_of(lambda: client.apply({"apiVersion": "v1", "kind": "Service",
                                                  "metadata": {"name": "web", "namespace": "demo"}}))
         assert isinstance(error, k8s_client.K8sUnavailable)
@@ -284,7 +302,7 @@ class TestUnavailable:
         def request(*_args, **_kwargs):
             raise urllib3.exceptions.ProxyError("Unable to connect to proxy", OSError(
                 "Tunnel connection failed: 407 Proxy Authentication Required"))
-        monkeypatch.setattr(client.api_client.rest_client.pool_manager, "request", request)
+        monkeypatch.setattr(pool_of(client), "request", request)
         error = failure_of(lambda: client.get("Pod", "web-0", "demo"))
         assert not isinstance(error, k8s_client.K8sUnavailable)
         assert str(error).endswith("the proxy refused the credentials (Tunnel connection failed: 407 Proxy "
@@ -303,7 +321,7 @@ class TestUnavailable:
         def request(*_args, **_kwargs):
             raise urllib3.exceptions.SSLError(ssl.SSLCertVerificationError(
                 1, "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: self-signed certificate"))
-        monkeypatch.setattr(client.api_client.rest_client.pool_manager, "request", request)
+        monkeypatch.setattr(pool_of(client), "request", request)
         error = failure_of(lambda: client.get("Pod", "web-0", "demo"))
         assert not isinstance(error, k8s_client.K8sUnavailable)
         assert "TLS certificate verification failed" in str(error)
@@ -329,7 +347,7 @@ class TestCredentialsStayOutOfMessages:
         def request(*_args, **_kwargs):
             raise urllib3.exceptions.ProxyError("Unable to connect to proxy %s (auth %r)" % (proxy, SECRET),
                                                 OSError("Tunnel connection failed: 407 Proxy Authentication"))
-        monkeypatch.setattr(client.api_client.rest_client.pool_manager, "request", request)
+        monkeypatch.setattr(pool_of(client), "request", request)
         message = str(failure_of(lambda: client.get("Pod", "web-0", "demo")))
         assert SECRET not in message
         assert "through proxy http://127.0.0.1:3128" in message
@@ -424,7 +442,7 @@ class TestRejectedAndMissing:
     def test_a_rejected_token_is_named_without_the_token(self, kubeconfig, monkeypatch):
         monkeypatch.delenv("K8S_AUTH_API_KEY", raising=False)
         client = k8s_client.client_from_params(params(kubeconfig=kubeconfig, api_key=SECRET))
-        monkeypatch.setattr(client.api_client.rest_client.pool_manager, "request", lambda *_a, **_k: FakeHTTPResponse(
+        monkeypatch.setattr(pool_of(client), "request", lambda *_a, **_k: FakeHTTPResponse(
             401, {"kind": "Status", "reason": "Unauthorized", "message": "Unauthorized"}))
         error = failure_of(lambda: client.get("Pod", "web-0", "demo"))
         assert not isinstance(error, k8s_client.K8sUnavailable) and error.status == 401
