@@ -17,7 +17,10 @@ __metaclass__ = type
 import base64
 import os
 
-import yaml
+try:
+    import yaml  # a requirement of the kubernetes library, and so there wherever the modules run
+except ImportError:
+    yaml = None
 
 
 class KubeconfigError(ValueError):
@@ -50,6 +53,9 @@ class Settings(object):
 
 def read(path):
     """The parsed kubeconfig at path (a dict)."""
+    if yaml is None:
+        raise KubeconfigError("reading kubeconfig %s needs PyYAML; install the kubernetes library's requirements"
+                              % path)
     with open(path) as stream:
         try:
             config = yaml.safe_load(stream)
