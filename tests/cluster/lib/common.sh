@@ -83,7 +83,7 @@ IMAGES_DIR="$CACHE_DIR/images"
 # The NFS client (FUSE over libnfs): keyed by its source and the versions of the libraries it links.
 nfs_fuse_key() {
   { cat "$TESTBED_DIR/cmd/nfs-fuse/nfs-fuse.c"
-    dpkg-query -W -f='${Package} ${Version}\n' libnfs-dev libfuse3-dev 2>/dev/null; } | sha256sum | cut -c1-12
+    dpkg-query -W -f='${Package} ${Version}\n' libnfs-dev libfuse3-dev 2>/dev/null || true; } | sha256sum | cut -c1-12
 }
 NFS_FUSE_DIR="$CACHE_DIR/nfs-fuse-$(nfs_fuse_key)"
 NFS_FUSE_BIN="$NFS_FUSE_DIR/nfs-fuse"
