@@ -325,16 +325,13 @@ def kubeconfig_file(params, environ=None):
     return os.path.expanduser("~/.kube/config"), "the default ~/.kube/config"
 
 
-def _kubeconfig_context(config_file, context):
-    """(context name, its user, its cluster) in a kubeconfig, as far as it can be read; None for unknown."""
-    try:
-        config = kubeconfig.read(config_file)
-    except (OSError, ValueError):  # only for messages: reading it for the connection reports a bad file itself
-        return context, None, None
-    name = context or config.get("current-context")
-    entry = next((c for c in config.get("contexts") or [] if isinstance(c, dict) and c.get("name") == name), None)
-    settings = (entry or {}).get("context") or {}
-    return name, settings.get("user"), settings.get("cluster")
+def read_kubeconfig(params, environ=None):
+    """(path, the setting that named it, the parsed file) of the kubeconfig a connection reads; the parsed file is
+    None when none is read (host without kubeconfig or context) or the file does not exist. A connection parses it
+    once, here; raises kubeconfig.KubeconfigError (a ValueError) for a file that holds no kubeconfig."""
+    config_file, named_by = kubeconfig_file(params, environ)
+    config = kubeconfig.read(config_file) if config_file is not None and os.path.exists(config_file) else None
+    return config_file, named_by, config
 
 
 class ConnectionOrigin(object):
@@ -352,15 +349,22 @@ class ConnectionOrigin(object):
         self.credential_fix = credential_fix
 
 
-def connection_origin(params, environ=None):
-    """The ConnectionOrigin of build_configuration(params): the same choice of kubeconfig, host and token."""
+def connection_origin(params, environ=None, read=None):
+    """The ConnectionOrigin of build_configuration(params): the same choice of kubeconfig, host and token.
+    read: what read_kubeconfig returned for these params (read here when not given; a file that cannot be
+    parsed is still named)."""
     environ = os.environ if environ is None else environ
-    config_file, named_by = kubeconfig_file(params, environ)
-    from_file = bool(config_file) and os.path.exists(config_file)
+    if read is None:
+        try:
+            read = read_kubeconfig(params, environ)
+        except (OSError, ValueError):
+            read = kubeconfig_file(params, environ) + ({},)
+    config_file, named_by, config = read
+    from_file = config is not None
     in_cluster = not params.get("host") and not from_file
     context = user = cluster = None
     if from_file:
-        context, user, cluster = _kubeconfig_context(config_file, params.get("context"))
+        context, user, cluster = kubeconfig.names_of(config, params.get("context"))
     in_file = "kubeconfig %s, named by %s" % (config_file, named_by)
     if params.get("host"):
         host_source = _option_source(params, "host", "K8S_AUTH_HOST", environ)
@@ -438,16 +442,16 @@ NO_CREDENTIALS = ("no Kubernetes credentials found: set kubeconfig (or K8S_AUTH_
                   "or host and api_key (K8S_AUTH_HOST / K8S_AUTH_API_KEY)")
 
 
-def direct_settings(params, environ=None):
+def direct_settings(params, environ=None, read=None):
     """The kubeconfig.Settings for the collection's own transport, or None when the library must connect:
     a credential plugin (auth-provider, exec), the in-cluster service account, a proxy the environment names or
-    a SOCKS proxy. Raises ConfigException (a ValueError) with a fix."""
+    a SOCKS proxy. read: what read_kubeconfig returned (read here when not given).
+    Raises ConfigException or KubeconfigError (ValueErrors) with a fix."""
     environ = os.environ if environ is None else environ
-    config_file, _named_by = kubeconfig_file(params, environ)
+    config_file, _named_by, config = read_kubeconfig(params, environ) if read is None else read
     settings = kubeconfig.Settings()
     if config_file is not None:
-        if os.path.exists(config_file):
-            config = kubeconfig.read(config_file)
+        if config is not None:
             _name, cluster, user = kubeconfig.context_of(config, config_file, params.get("context"))
             if kubeconfig.plugin_of(user):
                 return None
@@ -674,12 +678,13 @@ def event_time(event):
 
 def client_from_params(params):
     """Build a K8sClient from the module's auth options; raises ConfigException with a fix."""
-    settings = direct_settings(params)
+    read = read_kubeconfig(params)
+    settings = direct_settings(params, read=read)
+    origin = connection_origin(params, read=read)
     if settings is None:
         configuration = build_configuration(params)
-        return K8sClient(LibraryTransport(configuration), origin=connection_origin(params),
-                         library_configuration=configuration)
-    return K8sClient(DirectTransport(settings, connections=WRITERS), origin=connection_origin(params),
+        return K8sClient(LibraryTransport(configuration), origin=origin, library_configuration=configuration)
+    return K8sClient(DirectTransport(settings, connections=WRITERS), origin=origin,
                      library_configuration=lambda: build_configuration(params))
 
 

@@ -78,6 +78,17 @@ def _names(config, section):
         or "none"
 
 
+def names_of(config, context=None):
+    """(context name, its user's name, its cluster's name) as far as the file names them (None where it does not):
+    for messages, which must not fail on a file the connection would refuse."""
+    name = context or config.get("current-context")
+    entry = _named(config, "contexts", name) if name else None
+    settings = (entry or {}).get("context") or {}
+    if not isinstance(settings, dict):
+        settings = {}
+    return name, settings.get("user"), settings.get("cluster")
+
+
 def context_of(config, path, context=None):
     """(context name, cluster, user) of the chosen context (the current-context without one); cluster and user
     are the entries' settings ({} for a user the context does not name)."""

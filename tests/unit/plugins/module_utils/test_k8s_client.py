@@ -431,6 +431,15 @@ class TestOrigin:
         origin = k8s_client.connection_origin(params(host="https://10.0.0.1:6443"), {})
         assert origin.credential == "no credential (the requests were anonymous)"
 
+    def test_a_connection_parses_the_kubeconfig_once(self, kubeconfig, monkeypatch):
+        parsed = []
+        read = k8s_client.kubeconfig.read
+        monkeypatch.setattr(k8s_client.kubeconfig, "read", lambda path: parsed.append(path) or read(path))
+        client = k8s_client.client_from_params(params(kubeconfig=kubeconfig, context="two"))
+        assert parsed == [kubeconfig]
+        assert client.origin.host_source == "context two in kubeconfig %s, named by the kubeconfig option" % kubeconfig
+        assert client.transport.configuration.host == "https://127.0.0.2:6443"
+
     def test_an_unreadable_kubeconfig_still_names_the_file(self, tmp_path):
         path = tmp_path / "broken"
         path.write_text(":- not yaml")

@@ -240,3 +240,14 @@ def test_a_kubeconfig_with_a_token_connects_without_importing_the_library(tmp_pa
     out = subprocess.run([sys.executable, "-c", script, path], check=True, capture_output=True, text=True,
                          env={"PYTHONPATH": ":".join(p for p in sys.path if p)}).stdout
     assert out.strip() == "DirectTransport []"
+
+
+@pytest.mark.parametrize("config, context, names", [
+    ({"current-context": "one", "contexts": [{"name": "one", "context": {"cluster": "c", "user": "u"}}]}, None,
+     ("one", "u", "c")),
+    ({"current-context": "one", "contexts": [{"name": "one", "context": {"cluster": "c"}}]}, "two", ("two", None, None)),
+    ({"contexts": ["not a mapping", {"name": "one", "context": "nor this"}]}, "one", ("one", None, None)),
+    ({}, None, (None, None, None)),
+])
+def test_names_for_messages_never_fail(config, context, names):
+    assert kubeconfig.names_of(config, context) == names
