@@ -56,6 +56,8 @@ NS = "stateful-nfs-bench"
 METRIC_RE = re.compile(r'^apiserver_request_total\{(?P<labels>[^}]*)\} (?P<value>[0-9.e+]+)$')
 LABEL_RE = re.compile(r'(\w+)="([^"]*)"')
 GROUPS = ("empty", "pvs", "exports", "proof", "site")
+# The cases that run ansible-playbook, whose fixed cost includes an empty playbook's.
+ANSIBLE_CASES = ("stateful.nfs.", "kubernetes.core.", "ansible.builtin.")
 # The case each group's ratios are taken against.
 REFERENCES = {"empty": "ansible-playbook (no tasks)", "pvs": "kubectl apply -f", "exports": "lineinfile loop + handler",
               "proof": "kubectl", "site": "stateful.nfs.site"}
@@ -93,6 +95,14 @@ def slope(points):
     mean_t = sum(seconds for n, seconds in points) / len(points)
     den = sum((n - mean_n) ** 2 for n, seconds in points)
     return sum((n - mean_n) * (t - mean_t) for n, t in points) / den if den else None
+
+
+def intercept(points):
+    """Least-squares intercept of [(n, seconds)]: the cost at N = 0, a run's fixed cost."""
+    per = slope(points)
+    if per is None:
+        return None
+    return sum(t for n, t in points) / len(points) - per * sum(n for n, t in points) / len(points)
 
 
 def requests_delta(before, after, resources):
@@ -187,15 +197,25 @@ def fit_points(rows, kind, phase):
     return found
 
 
-def fit_lines(rows, kind, phase, item):
-    """A line per case: the cost of one more `item` (least squares over the sizes of the groups <kind>-<N>)."""
+def fit_lines(rows, kind, phase, item, empty=None):
+    """A line per case: the cost of one more `item` and the fixed cost (least squares over the sizes of the groups
+    <kind>-<N>); for the Ansible cases also the fixed cost over `empty`, the median of an empty playbook run."""
     lines = []
     for case, points in sorted(fit_points(rows, kind, phase).items()):
         per = slope(points)
-        if per is not None:
-            lines.append("per %s (%s, least squares over N=%s): %-36s %.2f ms"
-                         % (item, phase, ",".join(str(point[0]) for point in points), case, per * 1000))
+        if per is None:
+            continue
+        fixed = intercept(points)
+        over = (", %.2f s over an empty playbook" % (fixed - empty)
+                if empty is not None and case.startswith(ANSIBLE_CASES) else "")
+        lines.append("per %s (%s, least squares over N=%s): %-36s %.2f ms; fixed %.2f s%s"
+                     % (item, phase, ",".join(str(point[0]) for point in points), case, per * 1000, fixed, over))
     return lines
+
+
+def empty_median(rows):
+    """The median of the empty playbook run, None when the group did not run."""
+    return next((r["median"] for r in rows if r["group"] == "empty"), None)
 
 
 # ---------------------------------------------------------------- pure: what the cases run
@@ -704,8 +724,9 @@ def main(argv=None):
         shutil.rmtree(bed.work, ignore_errors=True)
     print(table(with_per_app(with_ratios(rows, reference_case))))
     print("")
-    for line in (fit_lines(rows, "pvs", "create", "PV") + fit_lines(rows, "exports", "create", "export")
-                 + fit_lines(rows, "site", "create", "app")):
+    empty = empty_median(rows)
+    for line in (fit_lines(rows, "pvs", "create", "PV", empty) + fit_lines(rows, "exports", "create", "export", empty)
+                 + fit_lines(rows, "site", "create", "app", empty)):
         print(line)
     return 0
 

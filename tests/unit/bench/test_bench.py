@@ -129,7 +129,26 @@ def test_fit_lines_give_the_cost_of_one_more_item_per_case():
             row("exports-10", "a", "create", 7.0)]
     assert bench.fit_points(rows, "pvs", "create") == {"a": [(10, 1.0), (20, 2.0)], "b": [(10, 1.0)]}
     assert bench.fit_lines(rows, "pvs", "create", "PV") == [
-        "per PV (create, least squares over N=10,20): a                                    100.00 ms"]
+        "per PV (create, least squares over N=10,20): a                                    100.00 ms; fixed 0.00 s"]
+
+
+def test_fit_lines_give_the_fixed_cost_and_for_ansible_cases_the_part_over_an_empty_playbook():
+    rows = [row("pvs-10", "stateful.nfs.volumes", "create", 1.5), row("pvs-110", "stateful.nfs.volumes", "create", 2.5),
+            row("pvs-10", "kubectl apply -f", "create", 0.3), row("pvs-110", "kubectl apply -f", "create", 1.3),
+            row("empty", "ansible-playbook (no tasks)", "run", 0.9)]
+    assert bench.empty_median(rows) == 0.9
+    lines = bench.fit_lines(rows, "pvs", "create", "PV", bench.empty_median(rows))
+    assert lines[0].endswith("kubectl apply -f                     10.00 ms; fixed 0.20 s")
+    assert lines[1].endswith("stateful.nfs.volumes                 10.00 ms; fixed 1.40 s, 0.50 s over an empty playbook")
+
+
+@pytest.mark.parametrize("points, expected", [
+    ([(10, 1.0)], None),
+    ([(10, 1.5), (110, 2.5)], 1.4),
+    ([(0, 0.0), (10, 1.0), (20, 1.0), (30, 2.0)], 0.1),
+])
+def test_intercept_is_the_cost_at_zero(points, expected):
+    assert bench.intercept(points) == (pytest.approx(expected) if expected is not None else None)
 
 
 # ---------------------------------------------------------------- exports
