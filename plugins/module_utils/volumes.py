@@ -220,21 +220,30 @@ def _needs_claims(spec, pvs):
                for ordinal in manifests.ordinals(spec))
 
 
-def read_live(client, spec):
-    """(PVs by name, PVCs by name): one LIST per kind, plus a GET for each desired PV the LIST missed.
+# Up to this many desired PVs the labelled LIST missed are read by name, at once; more are looked for in one LIST
+# of every PV. A new StatefulSet's 200 PVs then cost one request instead of 200 GETs, and adding a replica does
+# not read every PV of a large cluster.
+MISSING_READ_BY_NAME = reconcile.WRITERS
 
-    The GETs find a PV of the same name created by hand (without our labels), so it is checked for
+
+def read_live(client, spec):
+    """(PVs by name, PVCs by name): one LIST per kind, plus a read of the desired PVs the LIST missed (see
+    MISSING_READ_BY_NAME).
+
+    That read finds a PV of the same name created by hand (without our labels), so it is checked for
     conflicts instead of being overwritten; a no-op run makes none. Claims are read only when pre-created or when
     a PV is Released or Failed, and always after the PVs: a claim uid missing then is gone for good, so a stale
     claimRef seen here is really stale.
     """
     pvs = _by_name(client.list(PV, label_selector=manifests.label_selector(spec)))
-    for ordinal in manifests.ordinals(spec):
-        name = manifests.pv_name(spec, ordinal)
-        if name not in pvs:
-            found = client.get(PV, name)
-            if found is not None:
-                pvs[name] = found
+    missing = [name for name in (manifests.pv_name(spec, ordinal) for ordinal in manifests.ordinals(spec))
+               if name not in pvs]
+    if len(missing) > MISSING_READ_BY_NAME:
+        every = _by_name(client.list(PV))
+        found = [every.get(name) for name in missing]
+    else:
+        found = reconcile.each(lambda name: client.get(PV, name), missing)
+    pvs.update((name, pv) for name, pv in zip(missing, found) if pv is not None)
     pvcs = None
     if _needs_claims(spec, pvs):
         pvcs = _by_name(client.list(PVC, namespace=spec["namespace"]))

@@ -375,6 +375,20 @@ def test_missing_pv_is_looked_up_by_name_and_adopted_when_compatible():
         manifests.object_labels(spec, 0)
 
 
+def test_many_missing_pvs_are_looked_for_in_one_list_of_every_pv():
+    spec = make_spec(replicas=volumes.MISSING_READ_BY_NAME + 1)
+    handmade = live_pv(spec, 3, phase="Available")
+    handmade["metadata"]["labels"] = {}
+    client = FakeClient([handmade])
+    result = volumes.present(client, spec)
+    reads = [call for call in client.calls if call[0] in ("get", "list")]
+    assert reads[:2] == [("list", "PersistentVolume", None, manifests.label_selector(spec)),
+                         ("list", "PersistentVolume", None, None)]
+    assert not [call for call in client.calls if call[0] == "get"]
+    assert result["volumes"][3]["action"] == "update"  # the hand-made PV is checked and adopted, not overwritten
+    assert [v["action"] for v in result["volumes"]].count("create") == volumes.MISSING_READ_BY_NAME
+
+
 def test_check_mode_creates_nothing_and_reports_create():
     spec = make_spec(replicas=2)
     client = FakeClient()
