@@ -11,7 +11,8 @@ resources the case touches; status updates of the controllers are left out, thos
 controller and the kubelets on pods are in). Everything created is removed, also when a case fails.
 
 Groups:
-  empty      an empty ansible-playbook run (the fixed cost every Ansible row includes)
+  empty      an empty ansible-playbook run (the fixed cost every Ansible row includes), and one with a single
+             ansible.builtin.ping task (what a task of any module costs on top)
   pvs-N      N PersistentVolumes of one StatefulSet: create, no-op (the same again), delete
              stateful.nfs.volumes | kubectl apply -f | kubectl apply --server-side | kubernetes.core.k8s with
              a list | kubernetes.core.k8s one task per object | a Python floor (1 LIST + parallel applies).
@@ -197,25 +198,30 @@ def fit_points(rows, kind, phase):
     return found
 
 
-def fit_lines(rows, kind, phase, item, empty=None):
+def fit_lines(rows, kind, phase, item, empty=None, one_task=None):
     """A line per case: the cost of one more `item` and the fixed cost (least squares over the sizes of the groups
-    <kind>-<N>); for the Ansible cases also the fixed cost over `empty`, the median of an empty playbook run."""
+    <kind>-<N>); for the Ansible cases also the fixed cost over `empty`, the median of an empty playbook run, and
+    over `one_task`, that of a playbook with one ansible.builtin.ping task (what any module's task costs)."""
     lines = []
     for case, points in sorted(fit_points(rows, kind, phase).items()):
         per = slope(points)
         if per is None:
             continue
         fixed = intercept(points)
-        over = (", %.2f s over an empty playbook" % (fixed - empty)
-                if empty is not None and case.startswith(ANSIBLE_CASES) else "")
+        over = ""
+        if case.startswith(ANSIBLE_CASES):
+            over = "".join(", %.2f s over %s" % (fixed - base, what)
+                           for base, what in ((empty, "an empty playbook"), (one_task, "one ping task"))
+                           if base is not None)
         lines.append("per %s (%s, least squares over N=%s): %-36s %.2f ms; fixed %.2f s%s"
                      % (item, phase, ",".join(str(point[0]) for point in points), case, per * 1000, fixed, over))
     return lines
 
 
-def empty_median(rows):
-    """The median of the empty playbook run, None when the group did not run."""
-    return next((r["median"] for r in rows if r["group"] == "empty"), None)
+def empty_median(rows, case=None):
+    """The median of the empty group's `case` (the empty playbook run), None when the group did not run."""
+    case = case or REFERENCES["empty"]
+    return next((r["median"] for r in rows if r["group"] == "empty" and r["case"] == case), None)
 
 
 # ---------------------------------------------------------------- pure: what the cases run
@@ -521,6 +527,16 @@ LINEINFILE_PLAY = """- hosts: localhost
       ansible.builtin.command: exportfs -ra
 """
 
+# The fixed cost of any module's task (AnsiballZ, a worker, the module's Python), beside the empty run.
+ONE_TASK = "ansible.builtin.ping (one task)"
+PING_PLAY = """- hosts: localhost
+  gather_facts: false
+  vars:
+    ansible_python_interpreter: "{{ ansible_playbook_python }}"
+  tasks:
+    - ansible.builtin.ping:
+"""
+
 VERIFY_PLAY = """- hosts: localhost
   gather_facts: false
   vars:
@@ -711,10 +727,10 @@ def main(argv=None):
     rows = []
     try:
         if "empty" in groups:
-            empty = bed.write("empty.yml", EMPTY_PLAY)
-            samples = [bed.playbook(empty)[0] for round_ in range(args.rounds)]
-            low, mid = summary(samples)
-            rows.append({"group": "empty", "case": REFERENCES["empty"], "phase": "run", "min": low, "median": mid})
+            for case, play in ((REFERENCES["empty"], EMPTY_PLAY), (ONE_TASK, PING_PLAY)):
+                path = bed.write("empty.yml", play)
+                low, mid = summary([bed.playbook(path)[0] for round_ in range(args.rounds)])
+                rows.append({"group": "empty", "case": case, "phase": "run", "min": low, "median": mid})
         for group, bench, option in [("pvs", bench_pvs, args.pvs), ("exports", bench_exports, args.exports),
                                      ("proof", bench_proof, args.proof_replicas), ("site", bench_site, args.site_apps)]:
             if group in groups:
@@ -724,9 +740,9 @@ def main(argv=None):
         shutil.rmtree(bed.work, ignore_errors=True)
     print(table(with_per_app(with_ratios(rows, reference_case))))
     print("")
-    empty = empty_median(rows)
-    for line in (fit_lines(rows, "pvs", "create", "PV", empty) + fit_lines(rows, "exports", "create", "export", empty)
-                 + fit_lines(rows, "site", "create", "app", empty)):
+    bases = (empty_median(rows), empty_median(rows, ONE_TASK))
+    for line in (fit_lines(rows, "pvs", "create", "PV", *bases) + fit_lines(rows, "exports", "create", "export", *bases)
+                 + fit_lines(rows, "site", "create", "app", *bases)):
         print(line)
     return 0
 

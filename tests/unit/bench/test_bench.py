@@ -135,11 +135,13 @@ def test_fit_lines_give_the_cost_of_one_more_item_per_case():
 def test_fit_lines_give_the_fixed_cost_and_for_ansible_cases_the_part_over_an_empty_playbook():
     rows = [row("pvs-10", "stateful.nfs.volumes", "create", 1.5), row("pvs-110", "stateful.nfs.volumes", "create", 2.5),
             row("pvs-10", "kubectl apply -f", "create", 0.3), row("pvs-110", "kubectl apply -f", "create", 1.3),
-            row("empty", "ansible-playbook (no tasks)", "run", 0.9)]
+            row("empty", bench.ONE_TASK, "run", 1.25), row("empty", "ansible-playbook (no tasks)", "run", 0.9)]
     assert bench.empty_median(rows) == 0.9
-    lines = bench.fit_lines(rows, "pvs", "create", "PV", bench.empty_median(rows))
+    assert bench.empty_median(rows, bench.ONE_TASK) == 1.25
+    lines = bench.fit_lines(rows, "pvs", "create", "PV", bench.empty_median(rows), bench.empty_median(rows, bench.ONE_TASK))
     assert lines[0].endswith("kubectl apply -f                     10.00 ms; fixed 0.20 s")
-    assert lines[1].endswith("stateful.nfs.volumes                 10.00 ms; fixed 1.40 s, 0.50 s over an empty playbook")
+    assert lines[1].endswith("stateful.nfs.volumes                 10.00 ms; fixed 1.40 s, 0.50 s over an empty playbook, "
+                             "0.15 s over one ping task")
 
 
 @pytest.mark.parametrize("points, expected", [
