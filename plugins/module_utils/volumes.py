@@ -34,6 +34,7 @@ from ansible_collections.stateful.nfs.plugins.module_utils.k8s import reconcile
 from ansible_collections.stateful.nfs.plugins.module_utils import validate as rules
 from ansible_collections.stateful.nfs.plugins.module_utils.errors import Failure, SpecError, raise_all
 from ansible_collections.stateful.nfs.plugins.module_utils.k8s.client import K8sError, object_ref
+from ansible_collections.stateful.nfs.plugins.module_utils.k8s.concurrency import WRITERS
 from ansible_collections.stateful.nfs.plugins.module_utils.manifests import volumes as manifests
 from ansible_collections.stateful.nfs.plugins.module_utils.quantity import parse_quantity
 from ansible_collections.stateful.nfs.plugins.module_utils.k8s.waiter import poll_until
@@ -223,7 +224,7 @@ def _needs_claims(spec, pvs):
 # Up to this many desired PVs the labelled LIST missed are read by name, at once; more are looked for in one LIST
 # of every PV. A new StatefulSet's 200 PVs then cost one request instead of 200 GETs, and adding a replica does
 # not read every PV of a large cluster.
-MISSING_READ_BY_NAME = reconcile.WRITERS
+MISSING_READ_BY_NAME = WRITERS
 
 
 def read_live(client, spec):
