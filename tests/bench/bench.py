@@ -727,8 +727,8 @@ def main(argv=None):
     rows = []
     try:
         if "empty" in groups:
-            for case, play in ((REFERENCES["empty"], EMPTY_PLAY), (ONE_TASK, PING_PLAY)):
-                path = bed.write("empty.yml", play)
+            for case, name, play in ((REFERENCES["empty"], "empty.yml", EMPTY_PLAY), (ONE_TASK, "ping.yml", PING_PLAY)):
+                path = bed.write(name, play)
                 low, mid = summary([bed.playbook(path)[0] for round_ in range(args.rounds)])
                 rows.append({"group": "empty", "case": case, "phase": "run", "min": low, "median": mid})
         for group, bench, option in [("pvs", bench_pvs, args.pvs), ("exports", bench_exports, args.exports),
