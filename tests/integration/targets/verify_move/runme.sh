@@ -22,12 +22,23 @@ playbook() { ansible-playbook -i inventory.yml "stateful.nfs.$1" -e @"$config" -
 moved() { python -c 'import json, sys
 step = [s for s in json.load(open(sys.argv[1]))["steps"] if s["name"] == "move_pod[%s]" % sys.argv[2]][0]
 print(step["nodes_before"][sys.argv[2]], step["nodes_after"][sys.argv[2]])' "$@"; }
+# on_every_node COMMAND...: run COMMAND in each node's mount namespace. A hostPath directory is a
+# different one on each node, and a marker left on the node a pod moved away from would be read back
+# by the next run's pod that moves there.
+on_every_node() {
+  local ns
+  for ns in $(python -c 'import sys, yaml
+print(" ".join(v or "-" for v in yaml.safe_load(open(sys.argv[1]))["testbed_node_mount_namespaces"].values()))' "$config"); do
+    if [[ "$ns" == - ]]; then "$@"; else nsenter --mount="$ns" -- "$@"; fi
+  done
+}
 cleanup() {
   for node in "${nodes[@]}"; do kubectl uncordon "$node" >/dev/null 2>&1 || true; done
   playbook teardown -e purge=true >/dev/null 2>&1 || true
   kubectl delete namespace it-move it-move-hp --ignore-not-found --wait=true >/dev/null 2>&1 || true
   kubectl delete pv it-move-hp-pv0 it-move-hp-pv1 --ignore-not-found >/dev/null 2>&1 || true
-  rm -rf "$root" /mnt/data/it-move-hp "$reports"
+  on_every_node rm -rf /mnt/data/it-move-hp
+  rm -rf "$root" "$reports"
 }
 trap cleanup EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
@@ -67,8 +78,11 @@ echo "one schedulable node: refused before anything was touched, naming ${nodes[
 
 # The tutorials' hostPath setup: the move loses the data, and the proof says which marker.
 kubectl create namespace it-move-hp >/dev/null
+# The pods start on the first node (the others cordoned meanwhile), so web-0 moves onto another node's directory.
+for other in "${nodes[@]:1}"; do kubectl cordon "$other" >/dev/null; done
 sed "s|IMAGE|$image|" files/hostpath.yml | kubectl apply -f - >/dev/null
 kubectl rollout status statefulset/web -n it-move-hp --timeout=180s >/dev/null
+for other in "${nodes[@]:1}"; do kubectl uncordon "$other" >/dev/null; done
 if out=$(ansible-playbook -i inventory.yml hostpath-proof.yml -e @"$config" 2>&1); then
   echo "$out" >&2; fail "the move passed on hostPath volumes"
 fi
