@@ -32,6 +32,8 @@ print(" ".join(v or "-" for v in yaml.safe_load(open(sys.argv[1]))["testbed_node
     if [[ "$ns" == - ]]; then "$@"; else nsenter --mount="$ns" -- "$@"; fi
   done
 }
+# other_nodes cordon|uncordon: every node but the first
+other_nodes() { local other; for other in "${nodes[@]:1}"; do kubectl "$1" "$other" >/dev/null; done; }
 cleanup() {
   for node in "${nodes[@]}"; do kubectl uncordon "$node" >/dev/null 2>&1 || true; done
   playbook teardown -e purge=true >/dev/null 2>&1 || true
@@ -67,22 +69,22 @@ echo "verify: web-0 now on $node reads '$line', and so does the export directory
 
 # Only one node can take pods: the move is refused before a marker is written or a pod deleted.
 uids=$(kubectl get pods -n it-move -o jsonpath='{.items[*].metadata.uid}')
-for other in "${nodes[@]:1}"; do kubectl cordon "$other" >/dev/null; done
+other_nodes cordon
 if out=$(playbook verify 2>&1); then fail "move_pod ran with one schedulable node"; fi
 grep -qF "moving a replica needs a second node that can take it" <<<"$out" || { echo "$out" >&2; fail "message"; }
 grep -qF "${nodes[1]} (cordoned)" <<<"$out" || { echo "$out" >&2; fail "the message does not name the cordoned node"; }
 [[ "$(kubectl get pods -n it-move -o jsonpath='{.items[*].metadata.uid}')" == "$uids" ]] || fail "pods were touched"
 [[ -z "$(ls "$root"/www-web-*/.stateful-nfs-verify 2>/dev/null)" ]] || fail "a marker was written"
-for other in "${nodes[@]:1}"; do kubectl uncordon "$other" >/dev/null; done
+other_nodes uncordon
 echo "one schedulable node: refused before anything was touched, naming ${nodes[1]} (cordoned)"
 
 # The tutorials' hostPath setup: the move loses the data, and the proof says which marker.
 kubectl create namespace it-move-hp >/dev/null
 # The pods start on the first node (the others cordoned meanwhile), so web-0 moves onto another node's directory.
-for other in "${nodes[@]:1}"; do kubectl cordon "$other" >/dev/null; done
+other_nodes cordon
 sed "s|IMAGE|$image|" files/hostpath.yml | kubectl apply -f - >/dev/null
 kubectl rollout status statefulset/web -n it-move-hp --timeout=180s >/dev/null
-for other in "${nodes[@]:1}"; do kubectl uncordon "$other" >/dev/null; done
+other_nodes uncordon
 if out=$(ansible-playbook -i inventory.yml hostpath-proof.yml -e @"$config" 2>&1); then
   echo "$out" >&2; fail "the move passed on hostPath volumes"
 fi
