@@ -26,7 +26,8 @@ description:
     O(check_dns), C(<pod>.<service>.<namespace>.svc.<domain>) resolves from inside another replica to the new
     pod's IP and the SRV records of the headless Service list every ready replica."
   - A disruption is finished only when each disrupted pod was recreated (a new UID, not merely present) and
-    every replica is Ready; a timeout names the pod, why it is not Ready and its last event.
+    every replica is Ready; a timeout names the pod, why it is not Ready and its last event. The wait watches
+    the pods (as C(kubectl wait)), or polls them where RBAC does not grant C(watch) on pods.
   - Never deletes a claim, a PV or data. Refuses to run against a StatefulSet that is not fully ready (naming
     each pod and why) unless O(wait_for_ready=true). Restores the replica count it found, also when a step
     fails, and reports that in RV(replicas).

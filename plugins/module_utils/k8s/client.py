@@ -14,6 +14,7 @@ __metaclass__ = type
 import base64
 import importlib.util
 import json
+import math
 import os
 import re
 import ssl
@@ -546,14 +547,18 @@ class K8sClient(object):
         except ApiError as exc:
             if missing_ok and exc.status == 404:
                 return None
-            if not exc.status:  # the library's wrapper of a TLS error: nothing was answered
-                raise self.unreachable_error(exc, action, kind, name, namespace)
-            if exc.status == 401:
-                raise K8sError(redact(describe_rejected(exc, self.host, self.origin, kind, name, namespace, action),
-                                      self.secrets), exc.status, exc.reason)
-            raise api_error_of(exc, kind, name, namespace, action, method in ("POST", "PATCH"), self.secrets)
+            raise self._api_failure(exc, action, kind, name, namespace, method)
         except (Urllib3Error, OSError) as exc:
             raise self.unreachable_error(exc, action, kind, name, namespace)
+
+    def _api_failure(self, exc, action, kind, name, namespace, method):
+        """The K8sError for an ApiError (K8sUnavailable when it is worth trying again)."""
+        if not exc.status:  # the library's wrapper of a TLS error: nothing was answered
+            return self.unreachable_error(exc, action, kind, name, namespace)
+        if exc.status == 401:
+            return K8sError(redact(describe_rejected(exc, self.host, self.origin, kind, name, namespace, action),
+                                   self.secrets), exc.status, exc.reason)
+        return api_error_of(exc, kind, name, namespace, action, method in ("POST", "PATCH"), self.secrets)
 
     def unreachable_error(self, exc, action, kind, name=None, namespace=None):
         """The K8sError (K8sUnavailable when transient) for a call that got no HTTP answer."""
@@ -587,6 +592,10 @@ class K8sClient(object):
         The server leaves kind and apiVersion out of list items; they are filled in, so an item
         compares with a manifest (reconcile.needs_apply) like the answer of a GET.
         """
+        return self.list_with_version(kind, namespace, label_selector, field_selector)[0]
+
+    def list_with_version(self, kind, namespace=None, label_selector=None, field_selector=None):
+        """(items, the list's resourceVersion): list(), and the version to watch for changes from."""
         answer = self._checked(
             "list",
             kind,
@@ -600,7 +609,26 @@ class K8sClient(object):
         for item in items:
             item.setdefault("kind", kind)
             item.setdefault("apiVersion", api_version_of(kind))
-        return items
+        return items, (answer.get("metadata") or {}).get("resourceVersion")
+
+    def wait_for_change(self, kind, namespace, label_selector, resource_version, timeout):
+        """Whether the objects a list_with_version() saw at `resource_version` change within `timeout` seconds: a
+        watch from that version, ended at its first event. True also when the server can no longer watch from that
+        version (410 Gone: the caller lists again). K8sError as for any call (403 where RBAC has no watch verb)."""
+        query = [("watch", "true"), ("resourceVersion", resource_version), ("labelSelector", label_selector),
+                 ("timeoutSeconds", str(max(1, int(math.ceil(timeout)))))]
+        headers = {"Accept": "application/json"}
+        try:
+            line = self.transport.first_event(self.path(kind, namespace=namespace),
+                                              [(k, v) for k, v in query if v is not None], headers,
+                                              (REQUEST_TIMEOUT[0], timeout))
+        except ApiError as exc:
+            if exc.status == 410:
+                return True
+            raise self._api_failure(exc, "watch", kind, None, namespace, "GET")
+        except (Urllib3Error, OSError) as exc:
+            raise self.unreachable_error(exc, "watch", kind, None, namespace)
+        return line is not None
 
     def apply(self, body, dry_run=False, force=True):
         """Server-side apply with our field manager; returns what the server stored (or would store)."""

@@ -25,10 +25,14 @@ except ImportError:  # pragma: no cover
 
 try:
     import urllib3
+    from urllib3.exceptions import ReadTimeoutError
 
     HAS_URLLIB3 = True
 except ImportError:
     HAS_URLLIB3 = False
+
+    class ReadTimeoutError(Exception):
+        pass
 
 
 class ApiError(Exception):
@@ -51,6 +55,24 @@ def request_body(body):
     if body is None:
         return None
     return json.dumps(body).encode("utf-8")
+
+
+def first_line(response):
+    """The first line a streamed urllib3 response sends (a watch's first event), or None when it sends none before
+    its read timeout or its end. The response is closed either way: the rest of a watch is not wanted, and its
+    connection cannot serve another call with the stream half read."""
+    data = b""
+    try:
+        for chunk in response.stream(4096, decode_content=True):
+            data += chunk
+            if b"\n" in data:
+                break
+    except ReadTimeoutError:
+        pass
+    finally:
+        response.close()
+    line = data.split(b"\n", 1)[0].strip()
+    return line or None
 
 
 def _load_cert_chain(context, settings):
@@ -113,20 +135,38 @@ class DirectTransport(object):
         else:
             self.pool = urllib3.PoolManager(**pool_args)
 
-    def call(self, method, path, query_params, headers, body, timeout):
+    def _url(self, path, query_params):
         url = self.configuration.host + path
         if query_params:
             url += "?" + urlencode(query_params)
+        return url
+
+    def _headers(self, headers):
         headers = dict(headers)
         authorization = self.configuration.api_key.get("authorization") or \
             self.configuration.api_key.get("BearerToken")
         if authorization:
             headers["Authorization"] = authorization
-        response = self.pool.request(method, url, body=request_body(body), headers=headers, redirect=False,
-                                     timeout=urllib3.Timeout(connect=timeout[0], read=timeout[1]))
+        return headers
+
+    def call(self, method, path, query_params, headers, body, timeout):
+        url = self._url(path, query_params)
+        response = self.pool.request(method, url, body=request_body(body), headers=self._headers(headers),
+                                     redirect=False, timeout=urllib3.Timeout(connect=timeout[0], read=timeout[1]))
         if not 200 <= response.status <= 299:
             raise ApiError(response.status, response.reason, response.data, dict(response.headers))
         return response.data
+
+    def first_event(self, path, query_params, headers, timeout):
+        """GET `path` as a stream and return its first line (see first_line); ApiError for an answer outside 2xx."""
+        response = self.pool.request("GET", self._url(path, query_params), headers=self._headers(headers),
+                                     redirect=False, preload_content=False,
+                                     timeout=urllib3.Timeout(connect=timeout[0], read=timeout[1]))
+        if not 200 <= response.status <= 299:
+            data = response.data
+            response.release_conn()
+            raise ApiError(response.status, response.reason, data, dict(response.headers))
+        return first_line(response)
 
 
 class LibraryTransport(object):
@@ -138,7 +178,8 @@ class LibraryTransport(object):
         self.configuration = configuration
         self.api_client = k8s_api.ApiClient(configuration)
 
-    def call(self, method, path, query_params, headers, body, timeout):
+    def _send(self, method, path, query_params, headers, body, timeout):
+        """The urllib3 response, its body not read yet; ApiError for an answer outside 2xx."""
         from kubernetes.client.exceptions import ApiException  # pylint: disable=import-outside-toplevel
 
         try:
@@ -148,13 +189,20 @@ class LibraryTransport(object):
                                                           header_params=headers, body=body,
                                                           auth_settings=["BearerToken"])
                 response = self.api_client.call_api(*request, _request_timeout=timeout)
-                data = response.read()
                 if not 200 <= response.status <= 299:
+                    response.read()
                     raise ApiException(http_resp=response)
-                return data
+                return response.response
             return self.api_client.call_api(
                 path, method, query_params=query_params, header_params=headers, body=body,
                 auth_settings=["BearerToken"], _preload_content=False, _return_http_data_only=True,
-                _request_timeout=timeout).data
+                _request_timeout=timeout)
         except ApiException as exc:
             raise ApiError(exc.status, exc.reason, exc.body, getattr(exc, "headers", None)) from exc
+
+    def call(self, method, path, query_params, headers, body, timeout):
+        return self._send(method, path, query_params, headers, body, timeout).data
+
+    def first_event(self, path, query_params, headers, timeout):
+        """GET `path` as a stream and return its first line (see first_line)."""
+        return first_line(self._send("GET", path, query_params, headers, None, timeout))

@@ -9,7 +9,7 @@ __metaclass__ = type
 
 import time
 
-from ansible_collections.stateful.nfs.plugins.module_utils.k8s.client import K8sUnavailable
+from ansible_collections.stateful.nfs.plugins.module_utils.k8s.client import K8sError, K8sUnavailable
 
 
 class WaitTimeout(Exception):
@@ -29,12 +29,14 @@ MAX_BACKOFF = 5.0
 FIRST_PAUSE = 0.1
 
 
-def poll_until(probe, timeout, describe, interval=1.0, clock=time.monotonic, sleep=time.sleep):
+def poll_until(probe, timeout, describe, interval=1.0, clock=time.monotonic, sleep=time.sleep,
+               first_pause=FIRST_PAUSE):
     """Call probe() until it returns (True, state); return that state.
 
     probe() -> (done, state). On timeout raise WaitTimeout("<describe(state)> after <timeout>s").
 
-    The pauses start at FIRST_PAUSE and double up to `interval`.
+    The pauses start at first_pause and double up to `interval` (a ChangeWatch's pauses end early, so they can
+    start at `interval`).
     A probe that raises K8sUnavailable (the API server refuses connections, resets them, times out,
     or answers 5xx/429, as it does while it restarts) is tried again, the pause doubling from
     `interval` up to MAX_BACKOFF, until the deadline. If the server is still unavailable then, that
@@ -42,7 +44,7 @@ def poll_until(probe, timeout, describe, interval=1.0, clock=time.monotonic, sle
     """
     deadline = clock() + timeout
     state, seen, failures, unavailable = None, False, 0, None
-    pause = min(FIRST_PAUSE, interval)
+    pause = min(first_pause, interval)
     while True:
         try:
             done, state = probe()
@@ -63,6 +65,44 @@ def poll_until(probe, timeout, describe, interval=1.0, clock=time.monotonic, sle
         else:
             sleep(min(pause, remaining))
             pause = min(pause * 2, interval)
+
+
+class ChangeWatch(object):
+    """A LIST of some objects whose pauses end at their first change: poll_until's probe calls list(), its sleep is
+    pause(). Between two LISTs a watch from the first one's resourceVersion waits for an event, so a wait sees a pod
+    turn Ready when the server says so, as `kubectl wait` does, instead of at its next poll.
+
+    Where the watch cannot serve (RBAC without the watch verb, a server or proxy that refuses it) the pauses are
+    sleeps from then on, starting at FIRST_PAUSE and doubling, as poll_until's own; a watch the server ends early,
+    or cannot start from that version (410), ends the pause, and the next LIST starts from a fresh version.
+    """
+
+    def __init__(self, client, kind, namespace=None, label_selector=None, sleep=time.sleep):
+        self.client = client
+        self.kind = kind
+        self.namespace = namespace
+        self.label_selector = label_selector
+        self.sleep = sleep
+        self.version = None
+        self.watching = True
+        self.poll_pause = FIRST_PAUSE
+
+    def list(self):
+        items, self.version = self.client.list_with_version(self.kind, self.namespace, self.label_selector)
+        return items
+
+    def pause(self, seconds):
+        if self.watching and self.version:
+            try:
+                self.client.wait_for_change(self.kind, self.namespace, self.label_selector, self.version, seconds)
+                return
+            except K8sUnavailable:
+                self.sleep(seconds)  # the server is away: the pause poll_until asked for; the next LIST tells
+                return
+            except K8sError:
+                self.watching = False
+        pause, self.poll_pause = min(seconds, self.poll_pause), self.poll_pause * 2
+        self.sleep(pause)
 
 
 def last_event_message(events):

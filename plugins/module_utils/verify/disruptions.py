@@ -22,7 +22,8 @@ from ansible_collections.stateful.nfs.plugins.module_utils.k8s import waiter
 from ansible_collections.stateful.nfs.plugins.module_utils.k8s.client import object_ref
 from ansible_collections.stateful.nfs.plugins.module_utils.statefulset import rollout_status
 from ansible_collections.stateful.nfs.plugins.module_utils.verify import nodes as node_utils
-from ansible_collections.stateful.nfs.plugins.module_utils.verify.observe import is_ready, list_pods
+from ansible_collections.stateful.nfs.plugins.module_utils.verify.observe import (
+    by_ordinal, is_ready, list_pods, pod_watch)
 from ansible_collections.stateful.nfs.plugins.module_utils.verify.plan import claim_name, pod_name, renews_claims
 from ansible_collections.stateful.nfs.plugins.module_utils import volumes as volume_utils
 
@@ -112,15 +113,19 @@ class Clock(object):
 
 
 def wait_for(client, target, timer, what, problems_of, outcome):
-    """Poll the pods until problems_of(pods) is empty; DisruptionFailed naming the pods and last events."""
+    """List the pods until problems_of(pods) is empty, each pause ending at the pods' next change (a watch);
+    DisruptionFailed naming the pods and last events."""
+    pods_of = pod_watch(client, target, timer.sleep)
+
     def probe():
-        pods = list_pods(client, target)
+        pods = by_ordinal(target, pods_of.list())
         problems = problems_of(pods)
         return not problems, (pods, problems)
 
     try:
         return waiter.poll_until(probe, timer.remaining(), lambda state: describe_problems(state[1]),
-                                 interval=timer.interval, clock=timer.clock, sleep=timer.sleep)[0]
+                                 interval=timer.interval, clock=timer.clock, sleep=pods_of.pause,
+                                 first_pause=timer.interval)[0]
     except waiter.WaitTimeout as exc:
         pods, problems = exc.last
         by_name = dict((pod_name(target, o), pod) for o, pod in pods.items())

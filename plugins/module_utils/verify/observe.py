@@ -12,6 +12,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.stateful.nfs.plugins.module_utils import naming
+from ansible_collections.stateful.nfs.plugins.module_utils.k8s import waiter
 from ansible_collections.stateful.nfs.plugins.module_utils.k8s.concurrency import parallel
 from ansible_collections.stateful.nfs.plugins.module_utils.k8s.client import K8sError
 from ansible_collections.stateful.nfs.plugins.module_utils.statefulset import label_selector
@@ -128,7 +129,16 @@ def empty_inside():
 
 def list_pods(client, target):
     """{ordinal: pod} of the StatefulSet's pods (any ordinal, also beyond the replica count)."""
-    pods = client.list("Pod", namespace=target["namespace"], label_selector=label_selector(target["selector"]))
+    return by_ordinal(target, client.list("Pod", namespace=target["namespace"],
+                                          label_selector=label_selector(target["selector"])))
+
+
+def pod_watch(client, target, sleep):
+    """A waiter.ChangeWatch of the StatefulSet's pods (its list() answers what list_pods reads)."""
+    return waiter.ChangeWatch(client, "Pod", target["namespace"], label_selector(target["selector"]), sleep=sleep)
+
+
+def by_ordinal(target, pods):
     found = {}
     for pod in pods:
         ordinal = ordinal_of(target, pod["metadata"]["name"])

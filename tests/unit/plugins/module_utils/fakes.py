@@ -67,6 +67,12 @@ class FakeK8sClient(object):
     def list(self, kind, namespace=None, label_selector=None, field_selector=None):
         self.unexpected("list", kind, namespace, label_selector, field_selector)
 
+    def list_with_version(self, kind, namespace=None, label_selector=None, field_selector=None):
+        self.unexpected("list_with_version", kind, namespace, label_selector, field_selector)
+
+    def wait_for_change(self, kind, namespace, label_selector, resource_version, timeout):
+        self.unexpected("wait_for_change", kind, namespace, label_selector, resource_version, timeout)
+
     def apply(self, body, dry_run=False, force=True):
         self.unexpected("apply", body.get("kind"), body.get("metadata", {}).get("name"))
 

@@ -11,6 +11,7 @@ import json
 import ssl
 
 import pytest
+from urllib3.exceptions import ReadTimeoutError
 
 try:
     from urllib.parse import parse_qsl
@@ -114,7 +115,8 @@ class FakeHTTPResponse:
 
     def __init__(self, status, payload):
         self.status = status
-        self.reason = {200: "OK", 201: "Created", 401: "Unauthorized", 404: "Not Found", 422: "Unprocessable Entity",
+        self.reason = {200: "OK", 201: "Created", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 410: "Gone",
+                       422: "Unprocessable Entity",
                        429: "Too Many Requests", 500: "Internal Server Error",
                        503: "Service Unavailable"}[status]
         self.data = json.dumps(payload).encode()
@@ -492,6 +494,91 @@ class TestRejectedAndMissing:
                                               "details": {"name": "web", "group": "apps", "kind": "statefulsets"}}))
         message = str(failure_of(lambda: client.patch("StatefulSet", "web", "demo", {"spec": {"replicas": 0}})))
         assert message == "patch StatefulSet/demo/web: statefulsets.apps \"web\" not found (HTTP 404 NotFound)"
+
+
+class FakeStreamResponse(FakeHTTPResponse):
+    """A watch as urllib3 streams it (preload_content=False): its chunks, then a read timeout or the end."""
+
+    def __init__(self, status, chunks=(), payload=None, then_timeout=True):
+        super(FakeStreamResponse, self).__init__(status, payload or {})
+        self.chunks = list(chunks)
+        self.then_timeout = then_timeout
+        self.closed = False
+
+    def stream(self, amt=None, decode_content=None):
+        for chunk in self.chunks:
+            yield chunk
+        if self.then_timeout:
+            raise ReadTimeoutError(None, "/api/v1/pods", "Read timed out.")
+
+    def read(self, *args, **kwargs):
+        return self.data
+
+    def close(self):
+        self.closed = True
+
+    def release_conn(self):
+        pass
+
+
+def event(kind, name):
+    return (json.dumps({"type": kind, "object": {"kind": "Pod", "metadata": {"name": name}}}) + "\n").encode()
+
+
+class TestWatch:
+    """wait_for_change: a watch from the version a LIST gave, ended at its first event (ChangeWatch's pauses)."""
+
+    def test_list_with_version_answers_the_list_s_resource_version(self, transport):
+        client, _sent, answers = transport
+        answers.append(FakeHTTPResponse(200, {"metadata": {"resourceVersion": "4711"}, "items": []}))
+        assert client.list_with_version("Pod", "demo", label_selector="app=web") == ([], "4711")
+
+    def test_an_event_ends_the_wait_and_the_stream_is_closed(self, transport):
+        client, sent, answers = transport
+        # the event arrives in two chunks; what follows it is not read
+        answer = FakeStreamResponse(200, [event("MODIFIED", "web-0")[:20], event("MODIFIED", "web-0")[20:],
+                                          event("DELETED", "web-1")])
+        answers.append(answer)
+        assert client.wait_for_change("Pod", "demo", "app=web", "4711", 2.5) is True
+        assert answer.closed
+        assert sent[0]["method"] == "GET"
+        assert sent[0]["url"] == "https://127.0.0.1:6443/api/v1/namespaces/demo/pods"
+        assert sorted(sent[0]["query"]) == [("labelSelector", "app=web"), ("resourceVersion", "4711"),
+                                            ("timeoutSeconds", "3"), ("watch", "true")]
+        assert sent[0]["headers"]["authorization"] == "Bearer from-kubeconfig"
+
+    def test_no_event_before_the_timeout_is_no_change(self, transport):
+        client, _sent, answers = transport
+        answer = FakeStreamResponse(200, [])
+        answers.append(answer)
+        assert client.wait_for_change("Pod", "demo", "app=web", "4711", 1.0) is False
+        assert answer.closed
+
+    def test_a_watch_the_server_ends_without_an_event_is_no_change(self, transport):
+        client, _sent, answers = transport
+        answers.append(FakeStreamResponse(200, [b""], then_timeout=False))
+        assert client.wait_for_change("Pod", "demo", "app=web", "4711", 1.0) is False
+
+    @pytest.mark.parametrize("answer", [
+        FakeStreamResponse(410, payload={"kind": "Status", "reason": "Expired", "code": 410}),
+        FakeStreamResponse(200, [(json.dumps({"type": "ERROR", "object": {
+            "kind": "Status", "reason": "Expired", "code": 410,
+            "message": "too old resource version: 4711 (4800)"}}) + "\n").encode()])])
+    def test_a_version_too_old_to_watch_from_is_a_change_so_the_caller_lists_again(self, transport, answer):
+        client, _sent, answers = transport
+        answers.append(answer)
+        assert client.wait_for_change("Pod", "demo", "app=web", "4711", 1.0) is True
+
+    def test_a_watch_rbac_does_not_allow_is_a_k8s_error_naming_the_watch(self, transport):
+        client, _sent, answers = transport
+        answers.append(FakeStreamResponse(403, payload={
+            "kind": "Status", "reason": "Forbidden", "code": 403,
+            "message": 'pods is forbidden: User "u" cannot watch resource "pods" in the namespace "demo"'}))
+        with pytest.raises(k8s_client.K8sError) as caught:
+            client.wait_for_change("Pod", "demo", "app=web", "4711", 1.0)
+        assert not isinstance(caught.value, k8s_client.K8sUnavailable)
+        assert str(caught.value).startswith('watch Pod/demo: pods is forbidden: User "u" cannot watch')
+        assert "(HTTP 403 Forbidden)" in str(caught.value)
 
 
 class TestReads:

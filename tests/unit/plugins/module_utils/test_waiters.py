@@ -118,6 +118,86 @@ class TestApiServerRestart:
         assert len(client.calls) == 4
 
 
+class WatchedPods(FakeK8sClient):
+    """Pods whose phase changes at given times on the clock; a watch ends at the next change, or after its timeout.
+    `refuse` is what a watch raises instead (an exception), as a server without the watch verb for us does."""
+
+    def __init__(self, clock, changes, refuse=None):
+        super(WatchedPods, self).__init__()
+        self.clock = clock
+        self.changes = sorted(changes)  # [(time, phase)]
+        self.refuse = refuse
+
+    def phase(self, at):
+        seen = [phase for when, phase in self.changes if when <= at]
+        return seen[-1] if seen else "Pending"
+
+    def list_with_version(self, kind, namespace=None, label_selector=None, field_selector=None):
+        self.calls.append(("list", kind, label_selector, self.clock.now))
+        return [{"status": {"phase": self.phase(self.clock.now)}}], str(self.clock.now)
+
+    def wait_for_change(self, kind, namespace, label_selector, resource_version, timeout):
+        self.calls.append(("watch", kind, resource_version, timeout))
+        if self.refuse:
+            raise self.refuse
+        listed = float(resource_version)
+        later = [when for when, _phase in self.changes if when > listed]
+        if later and later[0] <= listed + timeout:
+            self.clock.now = max(self.clock.now, later[0])
+            return True
+        self.clock.now = listed + timeout
+        return False
+
+
+def wait_running(client, clock, timeout=10):
+    pods = waiter.ChangeWatch(client, "Pod", "demo", "app=web", sleep=clock.sleep)
+
+    def probe():
+        phase = pods.list()[0]["status"]["phase"]
+        return phase == "Running", phase
+
+    return pods, waiter.poll_until(probe, timeout, str, interval=1, clock=clock, sleep=pods.pause, first_pause=1)
+
+
+class TestChangeWatch:
+    def test_the_wait_ends_when_the_server_reports_the_change_not_at_the_next_poll(self):
+        clock = Clock()
+        client = WatchedPods(clock, [(1.5, "ContainerCreating"), (2.35, "Running")])
+        pods, state = wait_running(client, clock)
+        assert state == "Running" and clock.now == pytest.approx(2.35)
+        # a quiet second (0 to 1), then each change (1.5, 2.35) ends a watch at once and is listed
+        assert [(call[0], call[3]) for call in client.calls if call[0] == "list"] == [
+            ("list", 0), ("list", 1), ("list", 1.5), ("list", pytest.approx(2.35))]
+        assert [call[0] for call in client.calls].count("watch") == 3
+        assert pods.watching is True
+
+    def test_each_watch_starts_at_the_version_of_the_list_before_it(self):
+        clock = Clock()
+        client = WatchedPods(clock, [(2.35, "Running")])
+        wait_running(client, clock)
+        lists = [call[3] for call in client.calls if call[0] == "list"]
+        watches = [call[2] for call in client.calls if call[0] == "watch"]
+        assert watches == [str(at) for at in lists[:-1]]
+        assert lists[-1] == pytest.approx(2.35)
+
+    def test_a_refused_watch_falls_back_to_polling_with_short_pauses(self):
+        clock = Clock()
+        forbidden = K8sError('watch Pod/demo: pods is forbidden: User "u" cannot watch resource "pods" '
+                             '(HTTP 403 Forbidden)', 403, "Forbidden")
+        client = WatchedPods(clock, [(0.25, "Running")], refuse=forbidden)
+        pods, state = wait_running(client, clock)
+        assert state == "Running" and pods.watching is False
+        assert [call[0] for call in client.calls].count("watch") == 1  # not asked again
+        assert [call[3] for call in client.calls if call[0] == "list"] == pytest.approx([0, 0.1, 0.3])
+
+    def test_an_unavailable_server_during_a_watch_is_a_pause_and_the_watch_is_tried_again(self):
+        clock = Clock()
+        client = WatchedPods(clock, [(1.5, "Running")], refuse=REFUSED)
+        pods, state = wait_running(client, clock)
+        assert state == "Running" and pods.watching is True
+        assert [call[3] for call in client.calls if call[0] == "list"] == pytest.approx([0, 1, 2])
+
+
 def test_last_event_message():
     assert waiter.last_event_message([]) is None
     events = [{"reason": "Scheduled", "message": "ok"}, {"reason": "FailedMount", "message": "access  denied\n"}]

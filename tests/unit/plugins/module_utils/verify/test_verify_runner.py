@@ -29,7 +29,10 @@ def spec_of(**overrides):
     return plan.spec_from_params(params, lambda: "tok")
 
 
-def run(cluster, fake_time, spec, **kwargs):
+def run(cluster, fake_time, spec, watch=True, **kwargs):
+    """The run on the fake; its pod waits watch, unless `watch` is False (the server refuses, as without RBAC's
+    watch verb)."""
+    cluster.watch_clock = fake_time if watch else None
     return runner.run(cluster, spec, cluster.exec_fn, clock=fake_time, sleep=fake_time.sleep,
                       now=lambda: "2026-01-01T00:00:00Z", **kwargs)
 
@@ -131,6 +134,25 @@ def test_a_marker_from_another_replica_does_not_pass(cluster, fake_time):
     finding = caught.value.result["findings"][0]
     assert finding["expected"] == "'tok www-web-1' in /data/.stateful-nfs-verify"
     assert finding["seen"] == "'tok www-web-0'"
+
+
+def test_a_pod_wait_ends_at_the_change_the_watch_reports(cluster, fake_time):
+    result = run(cluster, fake_time, spec_of(disruptions=["delete_pod"]))
+    step = result["steps"][2]
+    assert step["name"] == "delete_pod[web-0]" and step["duration_seconds"] == 0  # no pause passed on the clock
+    watches = [call for call in cluster.calls if call[0] == "watch"]
+    assert watches and all(call[1] == "Pod" for call in watches)
+    assert result["passed"] is True
+
+
+def test_a_refused_watch_makes_the_pod_waits_poll_from_a_short_pause(cluster, fake_time):
+    result = run(cluster, fake_time, spec_of(disruptions=["delete_pod", "rollout_restart"]), watch=False)
+    assert result["passed"] is True
+    assert result["steps"][2]["duration_seconds"] == 0.1  # one short pause, not the 1 s interval
+    # each step's wait asks once (delete_pod is one step per replica), then polls
+    steps = [step["name"] for step in result["steps"][2:]]
+    assert steps == ["delete_pod[web-0]", "delete_pod[web-1]", "rollout_restart"]
+    assert len([call for call in cluster.calls if call[0] == "watch"]) == len(steps)
 
 
 def test_pod_that_never_becomes_ready_times_out_naming_pod_and_last_event(cluster, fake_time):

@@ -9,6 +9,11 @@ with `node_local` a claim's files are kept per node (as on a hostPath PV), so th
 Pods land on the first node (by name) that can take them; with none, they stay Pending.
 The volume-access preflight answers as a writable volume of uid 101 (the container's user too), unless
 `volume_access` says otherwise for a pod (see ACCESS).
+
+A pod LIST has a resourceVersion; a watch from it (wait_for_change) reports a change when the pods differ from what
+that LIST answered (the controller acts after each LIST, as if between two requests), and otherwise lets its
+timeout pass on `watch_clock`, the test's clock. Without a watch_clock a watch is refused with 403, as RBAC without
+the watch verb refuses it.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -17,12 +22,13 @@ __metaclass__ = type
 
 import copy
 import itertools
+import json
 
 from ansible_collections.stateful.nfs.plugins.module_utils.verify import access
 from ansible_collections.stateful.nfs.plugins.module_utils.verify import nodes as node_utils
 from ansible_collections.stateful.nfs.plugins.module_utils.verify import observe
 from ansible_collections.stateful.nfs.plugins.module_utils.verify.pod_exec import ExecResult
-from ansible_collections.stateful.nfs.tests.unit.plugins.module_utils.fakes import FakeK8sClient
+from ansible_collections.stateful.nfs.tests.unit.plugins.module_utils.fakes import FakeK8sClient, api_error
 
 
 # How a pod's volume answers the preflight: the container's uid, gid and groups, the directory's owner, group and
@@ -88,6 +94,8 @@ class FakeCluster(FakeK8sClient):
         self.exec_failures = set()   # pod names whose exec fails
         self.volume_access = {}      # pod name -> what differs from ACCESS for the preflight
         self.on_list = []            # callbacks run at each pod LIST (to inject trouble)
+        self.watch_clock = None      # the test's Clock: watches are served, a quiet one passes its time on it
+        self.listed = {}             # resourceVersion of a pod LIST -> the pods it answered (as JSON)
         self.service = {"kind": "Service", "metadata": {"name": self.name, "namespace": self.ns},
                         "spec": {"clusterIP": "None", "ports": [{"name": "web", "port": 80, "protocol": "TCP"}]}}
         self.reconcile()
@@ -225,6 +233,27 @@ class FakeCluster(FakeK8sClient):
         if kind == "Node":
             return [copy.deepcopy(n) for n in self.nodes.values()]
         raise AssertionError(kind)
+
+    def list_with_version(self, kind, namespace=None, label_selector=None, field_selector=None):
+        assert kind == "Pod", "only the pod waits watch"
+        pods = self.list(kind, namespace, label_selector, field_selector)
+        version = str(len(self.listed) + 1)
+        self.listed[version] = self.pods_json(pods)
+        return pods, version
+
+    def pods_json(self, pods):
+        return json.dumps(sorted(pods, key=lambda pod: pod["metadata"]["name"]), sort_keys=True)
+
+    def wait_for_change(self, kind, namespace, label_selector, resource_version, timeout):
+        self.calls.append(("watch", kind, resource_version, timeout))
+        if self.watch_clock is None:
+            raise api_error(403, "Forbidden", {"kind": "Status", "reason": "Forbidden", "code": 403, "message":
+                                               'pods is forbidden: User "u" cannot watch resource "pods"'},
+                            "watch", kind, namespace=namespace, write=False)
+        if self.pods_json(self.pods.values()) != self.listed[resource_version]:
+            return True
+        self.watch_clock.sleep(timeout)
+        return False
 
     def events_for(self, kind, name, namespace):
         return [e for e in self.events if e["involvedObject"]["name"] == name]
