@@ -183,6 +183,24 @@ def observe_replica(client, target, ordinal, pod, exec_fn, inside=True, timeout=
     return record
 
 
+def after_writes(target, first, pods, written):
+    """The records once the markers are written, without a second exec in every pod: `first` (the observation
+    before the writes) with the identity of `pods` (one LIST since) and each marker as its write read it back
+    (`written`: the ordinals whose write read back what it wrote). None when that cannot stand for a new
+    observation: a pod replaced or not Ready since, an extra pod, a replica not written or not observed inside;
+    observe again then."""
+    if sorted(pods) != sorted(target["ordinals"]):
+        return None
+    records = {}
+    for ordinal in target["ordinals"]:
+        before, pod = first.get(ordinal) or {}, pods[ordinal]
+        if ordinal not in written or before.get("exec_error") or before.get("extra") or not is_ready(pod) or \
+                pod["metadata"].get("uid") != before.get("uid"):
+            return None
+        records[ordinal] = dict(before, marker=written[ordinal], **identity(target, ordinal, pod))
+    return records
+
+
 def observe_all(client, target, exec_fn, workers=4, inside=True, timeout=60, pods=None):
     """{ordinal: record} for every ordinal of the target; the pods are listed once, the rest per replica."""
     pods = list_pods(client, target) if pods is None else pods

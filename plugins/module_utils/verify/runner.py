@@ -90,9 +90,10 @@ class Run(object):
         return all(item["passed"] for item in results)
 
     # ---------------------------------------------------------------- markers
-    def write_markers(self, records):
-        """Write each replica's marker (fsync, rename, sync) and read it back; results of the write."""
-        results = []
+    def write_markers(self):
+        """Write each replica's marker (fsync, rename, sync) and read it back; (results of the write, {ordinal:
+        marker} of the writes that read back what they wrote)."""
+        results, written = [], {}
         for ordinal, answer, error in self.exec_all(
                 lambda o: observe.write_command(self.target, self.expected_marker(o)), self.target["ordinals"]):
             name = plan.pod_name(self.target, ordinal)
@@ -102,12 +103,14 @@ class Run(object):
                 self.markers[name] = "written"
             seen = error or ("exit %s: %s" % (answer.rc, " ".join(answer.stderr.split()))
                              if answer.rc not in (0, None) else repr(answer.stdout))
-            results.append(checks.result(BASELINE, name, "marker_write", error is None and answer.rc in (0, None)
-                                         and answer.stdout == expected,
+            passed = error is None and answer.rc in (0, None) and answer.stdout == expected
+            if passed:
+                written[ordinal] = expected
+            results.append(checks.result(BASELINE, name, "marker_write", passed,
                                          "%r written with fsync to %s and read back" % (expected,
                                                                                         self.target["marker_file"]),
                                          seen))
-        return results
+        return results, written
 
     def remove_markers(self):
         written = sorted(ordinal for ordinal in self.target["ordinals"]
@@ -345,8 +348,9 @@ def execute(run_, steps):
         return
     baseline_results = []
     if spec["marker"]["write"]:
-        baseline_results = run_.write_markers(first)
-        baseline = run_.observe()
+        baseline_results, written = run_.write_markers()
+        baseline = observe.after_writes(target, first, observe.list_pods(run_.client, target), written) or \
+            run_.observe()
     else:
         baseline = first
     run_.results.extend(baseline_results)

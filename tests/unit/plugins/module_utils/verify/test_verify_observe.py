@@ -51,6 +51,54 @@ def test_observe_all_reads_inside_and_marks_pods_beyond_the_replicas():
     assert observe.observe_all(cluster, target, cluster.exec_fn, inside=False)[0]["hostname"] is None
 
 
+class TestAfterWrites:
+    """The baseline from the first observation and the writes' read-back, when one LIST shows the same pods."""
+
+    def setup_method(self):
+        self.cluster = FakeCluster(make_sts())
+        self.target = plan.target_from(self.cluster.sts, SPEC)
+        self.first = observe.observe_all(self.cluster, self.target, self.cluster.exec_fn)
+        self.written = {0: "tok www-web-0", 1: "tok www-web-1"}
+
+    def pods(self):
+        return observe.list_pods(self.cluster, self.target)
+
+    def test_same_ready_pods_give_the_first_records_with_the_markers_read_back(self):
+        records = observe.after_writes(self.target, self.first, self.pods(), self.written)
+        assert [records[o]["marker"] for o in (0, 1)] == ["tok www-web-0", "tok www-web-1"]
+        assert records[1] == dict(self.first[1], marker="tok www-web-1")
+        assert self.first[1]["marker"] is None  # the first observation is not changed
+
+    def test_the_identity_comes_from_the_list(self):
+        pods = self.pods()
+        pods[1]["status"]["conditions"][0]["lastTransitionTime"] = "2026-01-01T00:01:00Z"
+        records = observe.after_writes(self.target, self.first, pods, self.written)
+        assert records[1]["ready_time"] == "2026-01-01T00:01:00Z"
+
+    def test_a_pod_replaced_since_means_observe_again(self):
+        pods = self.pods()
+        pods[1]["metadata"]["uid"] = "uid-new"
+        assert observe.after_writes(self.target, self.first, pods, self.written) is None
+
+    def test_a_pod_not_ready_now_means_observe_again(self):
+        pods = self.pods()
+        pods[0]["status"]["conditions"][0]["status"] = "False"
+        assert observe.after_writes(self.target, self.first, pods, self.written) is None
+
+    def test_a_write_that_did_not_read_back_means_observe_again(self):
+        assert observe.after_writes(self.target, self.first, self.pods(), {0: "tok www-web-0"}) is None
+
+    def test_an_extra_or_missing_pod_means_observe_again(self):
+        pods = self.pods()
+        assert observe.after_writes(self.target, self.first, {0: pods[0]}, self.written) is None
+        pods[2] = dict(pods[1])
+        assert observe.after_writes(self.target, self.first, pods, self.written) is None
+
+    def test_a_replica_not_observed_inside_means_observe_again(self):
+        self.first[0]["exec_error"] = "exec in Pod/ns/web-0: connection refused"
+        assert observe.after_writes(self.target, self.first, self.pods(), self.written) is None
+
+
 def test_parallel_keeps_order():
     assert observe.parallel(lambda x: x * 2, [3, 1, 2], 3) == [6, 2, 4]
 

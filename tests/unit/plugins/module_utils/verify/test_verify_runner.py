@@ -155,6 +155,31 @@ def test_a_refused_watch_makes_the_pod_waits_poll_from_a_short_pause(cluster, fa
     assert len([call for call in cluster.calls if call[0] == "watch"]) == len(steps)
 
 
+def marker_reads(cluster):
+    return [call for call in cluster.calls if call[0] == "exec" and call[2][2] == observe.PROBE_SCRIPT]
+
+
+def test_the_baseline_is_the_first_observation_with_the_markers_read_back(cluster, fake_time):
+    result = run(cluster, fake_time, spec_of(disruptions=[{"type": "delete_pod", "ordinal": 0}]))
+    assert result["passed"] is True
+    assert len(marker_reads(cluster)) == 2 + 2  # before the writes, and after the step: not again for the baseline
+    baseline = [row for row in result["table"] if row["step"] == "baseline"]
+    assert [row["marker"] for row in baseline] == ["tok www-web-0", "tok www-web-1"]
+
+
+def test_a_pod_replaced_while_the_markers_are_written_is_observed_again(cluster, fake_time):
+    def replace_web_1(c):
+        if writes(c) and not any(call[0] == "delete" for call in c.calls) and c.pods["web-1"]["metadata"][
+                "uid"] != "uid-replaced":
+            c.pods["web-1"]["metadata"]["uid"] = "uid-replaced"
+    cluster.on_list.append(replace_web_1)
+    result = run(cluster, fake_time, spec_of(disruptions=[{"type": "delete_pod", "ordinal": 0}]))
+    assert result["passed"] is True
+    assert len(marker_reads(cluster)) == 2 + 2 + 2
+    baseline = [row for row in result["table"] if row["step"] == "baseline"]
+    assert baseline[1]["uid"] == "uid-replaced"
+
+
 def test_pod_that_never_becomes_ready_times_out_naming_pod_and_last_event(cluster, fake_time):
     cluster.broken_revision = 2  # the next template revision cannot start
     with pytest.raises(Failure) as caught:
