@@ -85,6 +85,7 @@ class ChangeWatch(object):
         self.sleep = sleep
         self.version = None
         self.watching = True
+        self.refused = None  # why the watch could not serve (the K8sError's message), once it could not
         self.poll_pause = FIRST_PAUSE
 
     def list(self):
@@ -99,8 +100,8 @@ class ChangeWatch(object):
             except K8sUnavailable:
                 self.sleep(seconds)  # the server is away: the pause poll_until asked for; the next LIST tells
                 return
-            except K8sError:
-                self.watching = False
+            except K8sError as exc:
+                self.watching, self.refused = False, str(exc)
         pause, self.poll_pause = min(seconds, self.poll_pause), self.poll_pause * 2
         self.sleep(pause)
 

@@ -136,6 +136,9 @@ def wait_for(client, target, timer, what, problems_of, outcome):
         outcome["duration_seconds"] = timer.elapsed()
         raise DisruptionFailed("%s: timed out after %ss waiting until %s: %s" % (
             outcome["step"], timer.timeout, what, "; ".join(details)), outcome)
+    finally:
+        if pods_of.refused:  # why this wait was slower than a watch: worth a line in the step's notes
+            outcome.setdefault("notes", []).append("polled the pods: the watch was refused: %s" % pods_of.refused)
 
 
 def _uids(pods, target, ordinals):

@@ -186,7 +186,7 @@ class TestChangeWatch:
                              '(HTTP 403 Forbidden)', 403, "Forbidden")
         client = WatchedPods(clock, [(0.25, "Running")], refuse=forbidden)
         pods, state = wait_running(client, clock)
-        assert state == "Running" and pods.watching is False
+        assert state == "Running" and pods.watching is False and pods.refused == str(forbidden)
         assert [call[0] for call in client.calls].count("watch") == 1  # not asked again
         assert [call[3] for call in client.calls if call[0] == "list"] == pytest.approx([0, 0.1, 0.3])
 
@@ -194,7 +194,7 @@ class TestChangeWatch:
         clock = Clock()
         client = WatchedPods(clock, [(1.5, "Running")], refuse=REFUSED)
         pods, state = wait_running(client, clock)
-        assert state == "Running" and pods.watching is True
+        assert state == "Running" and pods.watching is True and pods.refused is None
         assert [call[3] for call in client.calls if call[0] == "list"] == pytest.approx([0, 1, 2])
 
 

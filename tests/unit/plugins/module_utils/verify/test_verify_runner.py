@@ -143,6 +143,7 @@ def test_a_pod_wait_ends_at_the_change_the_watch_reports(cluster, fake_time):
     watches = [call for call in cluster.calls if call[0] == "watch"]
     assert watches and all(call[1] == "Pod" for call in watches)
     assert result["passed"] is True
+    assert not any("polled" in note for note in step["notes"])
 
 
 def test_a_refused_watch_makes_the_pod_waits_poll_from_a_short_pause(cluster, fake_time):
@@ -153,6 +154,9 @@ def test_a_refused_watch_makes_the_pod_waits_poll_from_a_short_pause(cluster, fa
     steps = [step["name"] for step in result["steps"][2:]]
     assert steps == ["delete_pod[web-0]", "delete_pod[web-1]", "rollout_restart"]
     assert len([call for call in cluster.calls if call[0] == "watch"]) == len(steps)
+    for step in result["steps"][2:]:
+        assert 'polled the pods: the watch was refused: watch Pod/ns: pods is forbidden: User "u" cannot watch ' \
+            'resource "pods" (HTTP 403 Forbidden)' in step["notes"]
 
 
 def marker_reads(cluster):
