@@ -506,8 +506,7 @@ class FakeStreamResponse(FakeHTTPResponse):
         self.closed = False
 
     def stream(self, amt=None, decode_content=None):
-        for chunk in self.chunks:
-            yield chunk
+        yield from self.chunks
         if self.then_timeout:
             raise ReadTimeoutError(None, "/api/v1/pods", "Read timed out.")
 
