@@ -446,10 +446,18 @@ WORKLOAD_ACCESS = [
     ("patch", "statefulsets", "apps", True), ("get", "persistentvolumeclaims", "", True),
     ("list", "persistentvolumeclaims", "", True),
     ("list", "pods", "", True), ("list", "events", "", True)]
-# stateful.nfs.verify_persistence: the disruptions delete pods and scale the StatefulSet, the markers use exec.
+# stateful.nfs.verify_persistence: the disruptions delete pods and patch the StatefulSet, the markers use exec (a
+# websocket: the API server asks for get on pods/exec, newer ones for create as well), each observation reads the
+# replica's claim and PV, and a wait that times out reads the pod's last events.
 PROOF_ACCESS = [("get", "statefulsets", "apps", True), ("patch", "statefulsets", "apps", True),
                 ("list", "pods", "", True), ("delete", "pods", "", True), ("create", "pods/exec", "", True),
-                ("list", "persistentvolumeclaims", "", True), ("get", "persistentvolumes", "", False)]
+                ("get", "pods/exec", "", True), ("list", "persistentvolumeclaims", "", True),
+                ("get", "persistentvolumeclaims", "", True), ("get", "persistentvolumes", "", False),
+                ("list", "events", "", True)]
+# The proof's DNS checks (check_dns) read the governing Service's ports.
+DNS_ACCESS = [("get", "services", "", True)]
+# scale_to_zero and scale_down_up change the replica count through the scale subresource (as kubectl scale).
+SCALE_ACCESS = [("patch", "statefulsets/scale", "apps", True)]
 # A scale step of an app whose StatefulSet deletes the removed replicas' claims (claim_retention.when_scaled: Delete)
 # frees their Released PVs for the claims made again, as the app role's next run would.
 REBIND_ACCESS = [("list", "persistentvolumeclaims", "", True), ("get", "persistentvolumes", "", False),
@@ -466,17 +474,27 @@ TEARDOWN_ACCESS = [
 CLAIM_DELETION_ACCESS = [("list", "persistentvolumeclaims", "", True), ("get", "persistentvolumes", "", False)]
 
 
+SCALE_DISRUPTIONS = ("scale_to_zero", "scale_down_up")
+
+
+def disruption_types(app):
+    """The types of the app's proof disruptions (an entry is a type or a mapping with `type`)."""
+    return [item if isinstance(item, str) else (item or {}).get("type") for item in app["verify"]["disruptions"] or []]
+
+
 def moves_pods(app):
     """Whether the app's proof includes a move_pod disruption."""
-    return any((item if isinstance(item, str) else (item or {}).get("type")) == "move_pod"
-               for item in app["verify"]["disruptions"] or [])
+    return "move_pod" in disruption_types(app)
+
+
+def scales_in_proof(app):
+    """Whether the app's proof changes its replica count."""
+    return any(kind in SCALE_DISRUPTIONS for kind in disruption_types(app))
 
 
 def rebinds_in_proof(app):
     """Whether the app's proof scales it down with claims that the StatefulSet deletes (and so rebinds their PVs)."""
-    return app["claim_retention"]["when_scaled"] == "Delete" and any(
-        (item if isinstance(item, str) else (item or {}).get("type")) in ("scale_to_zero", "scale_down_up")
-        for item in app["verify"]["disruptions"] or [])
+    return app["claim_retention"]["when_scaled"] == "Delete" and scales_in_proof(app)
 
 
 def access_of(apps, workflow, proof=True):
@@ -490,6 +508,8 @@ def access_of(apps, workflow, proof=True):
         proven = [app for app in present if app["verify"]["enabled"]] if proof else []
         wanted = [(item, present) for item in (WORKLOAD_ACCESS if workflow == "site" else [])]
         wanted += [(item, proven) for item in PROOF_ACCESS]
+        wanted += [(item, [app for app in proven if app["verify"]["check_dns"]]) for item in DNS_ACCESS]
+        wanted += [(item, [app for app in proven if scales_in_proof(app)]) for item in SCALE_ACCESS]
         wanted += [(item, [app for app in proven if moves_pods(app)]) for item in MOVE_ACCESS]
         wanted += [(item, [app for app in proven if rebinds_in_proof(app)]) for item in REBIND_ACCESS]
     access = []

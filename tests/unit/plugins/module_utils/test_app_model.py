@@ -225,3 +225,26 @@ def test_a_proof_that_scales_with_claims_deleted_asks_to_patch_pvs():
     assert patch_pv not in access(claim_retention={"when_scaled": "Delete"})
     assert patch_pv not in access(verify={"disruptions": ["scale_to_zero"]})
     assert patch_pv in access(claim_retention={"when_scaled": "Delete"}, verify={"disruptions": ["scale_to_zero"]})
+
+
+def test_the_proof_asks_for_every_call_it_makes():
+    """What a service account granted exactly this list was refused on the test bed, before it was in the list: the
+    claim read by each observation, the exec websocket's get, the Service of the DNS checks, the scale subresource."""
+    def access(**changes):
+        return app_model.plan([entry(**changes)], ENTRY_SPEC, hosts={"nfs1"}, workflow="verify")["access"]
+
+    def item(verb, resource, subresource=None, group=""):
+        found = {"verb": verb, "resource": resource, "group": group, "namespace": "demo"}
+        if subresource:
+            found["subresource"] = subresource
+        return found
+
+    default = access()
+    for wanted in (item("get", "persistentvolumeclaims"), item("get", "pods", "exec"), item("create", "pods", "exec"),
+                   item("list", "events"), item("get", "services")):
+        assert wanted in default
+    scale = item("patch", "statefulsets", "scale", group="apps")
+    assert scale not in default
+    assert item("get", "services") not in access(verify={"check_dns": False})
+    assert scale in access(verify={"disruptions": ["delete_pod", "scale_to_zero"]})
+    assert scale in access(verify={"disruptions": [{"type": "scale_down_up", "count": 1}]})
