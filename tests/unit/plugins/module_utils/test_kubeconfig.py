@@ -242,6 +242,22 @@ def test_a_kubeconfig_with_a_token_connects_without_importing_the_library(tmp_pa
     assert out.strip() == "DirectTransport []"
 
 
+def test_host_and_token_connect_without_importing_yaml():
+    """Settings that come from options or K8S_AUTH_* alone (an AWX credential) read no kubeconfig, so PyYAML stays
+    out of the module's start."""
+    script = textwrap.dedent("""
+        import sys
+        from ansible_collections.stateful.nfs.plugins.module_utils.k8s import client
+        spec = dict.fromkeys(client.AUTH_ARG_SPEC)
+        spec.update(host="https://10.0.0.1:6443", api_key="t", validate_certs=False)
+        made = client.client_from_params(spec)
+        print(type(made.transport).__name__, sorted(m for m in sys.modules if m.split(".")[0] == "yaml"))
+        """)
+    out = subprocess.run([sys.executable, "-c", script], check=True, capture_output=True, text=True,
+                         env={"PYTHONPATH": ":".join(p for p in sys.path if p)}).stdout
+    assert out.strip() == "DirectTransport []"
+
+
 @pytest.mark.parametrize("config, context, names", [
     ({"current-context": "one", "contexts": [{"name": "one", "context": {"cluster": "c", "user": "u"}}]}, None,
      ("one", "u", "c")),
