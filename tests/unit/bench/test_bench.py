@@ -132,6 +132,16 @@ def test_fit_lines_give_the_cost_of_one_more_item_per_case():
         "per PV (create, least squares over N=10,20): a                                    100.00 ms; fixed 0.00 s"]
 
 
+def test_the_summary_fits_the_no_op_runs_of_the_pvs_beside_their_creates():
+    rows = [row("pvs-10", "stateful.nfs.volumes", "create", 1.5), row("pvs-110", "stateful.nfs.volumes", "create", 2.5),
+            row("pvs-10", "stateful.nfs.volumes", "no-op", 1.3), row("pvs-110", "stateful.nfs.volumes", "no-op", 1.4),
+            row("empty", "ansible-playbook (no tasks)", "run", 0.9)]
+    lines = bench.summary_lines(rows)
+    assert [line.split(":")[0] for line in lines] == [
+        "per PV (create, least squares over N=10,110)", "per PV (no-op, least squares over N=10,110)"]
+    assert lines[1].endswith("stateful.nfs.volumes                 1.00 ms; fixed 1.29 s, 0.39 s over an empty playbook")
+
+
 def test_fit_lines_give_the_fixed_cost_and_for_ansible_cases_the_part_over_an_empty_playbook():
     rows = [row("pvs-10", "stateful.nfs.volumes", "create", 1.5), row("pvs-110", "stateful.nfs.volumes", "create", 2.5),
             row("pvs-10", "kubectl apply -f", "create", 0.3), row("pvs-110", "kubectl apply -f", "create", 1.3),
