@@ -55,7 +55,7 @@ def read(path):
     except ImportError as exc:
         raise KubeconfigError("reading kubeconfig %s needs PyYAML; install the kubernetes library's requirements"
                               % path) from exc
-    # libyaml's loader when PyYAML was built with it: the same safe subset, parsed some ten times faster
+    # libyaml's loader when PyYAML was built with it: the same safe subset, parsed in a fraction of the time
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     with open(path) as stream:
         try:

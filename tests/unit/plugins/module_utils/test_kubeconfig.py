@@ -226,6 +226,12 @@ class TestMistakesNameTheFix:
         assert str(caught.value).endswith("Fix: check ca_cert (or the kubeconfig's certificate-authority)")
 
 
+def in_a_fresh_interpreter(script, *args):
+    """What `script` prints, run by a Python of its own: what it imports is not hidden by what the tests did."""
+    return subprocess.run([sys.executable, "-c", script] + list(args), check=True, capture_output=True, text=True,
+                          env={"PYTHONPATH": ":".join(p for p in sys.path if p)}).stdout.strip()
+
+
 def test_a_kubeconfig_with_a_token_connects_without_importing_the_library(tmp_path):
     """The point of the own transport: a module run on a kubeconfig or host and token never loads kubernetes."""
     path = write(tmp_path, TestTheLibraryConnectsWhenItMust.KUBECONFIG % "{token: t}")
@@ -237,9 +243,7 @@ def test_a_kubeconfig_with_a_token_connects_without_importing_the_library(tmp_pa
         made = client.client_from_params(spec)
         print(type(made.transport).__name__, sorted(m for m in sys.modules if m.split(".")[0] == "kubernetes"))
         """)
-    out = subprocess.run([sys.executable, "-c", script, path], check=True, capture_output=True, text=True,
-                         env={"PYTHONPATH": ":".join(p for p in sys.path if p)}).stdout
-    assert out.strip() == "DirectTransport []"
+    assert in_a_fresh_interpreter(script, path) == "DirectTransport []"
 
 
 def test_host_and_token_connect_without_importing_yaml():
@@ -253,9 +257,7 @@ def test_host_and_token_connect_without_importing_yaml():
         made = client.client_from_params(spec)
         print(type(made.transport).__name__, sorted(m for m in sys.modules if m.split(".")[0] == "yaml"))
         """)
-    out = subprocess.run([sys.executable, "-c", script], check=True, capture_output=True, text=True,
-                         env={"PYTHONPATH": ":".join(p for p in sys.path if p)}).stdout
-    assert out.strip() == "DirectTransport []"
+    assert in_a_fresh_interpreter(script) == "DirectTransport []"
 
 
 @pytest.mark.parametrize("config, context, names", [
