@@ -69,9 +69,10 @@ requirements:
 notes:
   - Every module that talks to Kubernetes belongs to the action group C(stateful.nfs.k8s), so
     C(module_defaults) with C(group/stateful.nfs.k8s) sets these options once for a play.
-  - The modules read the kubeconfig and send their requests themselves (with urllib3) when its user has a
-    token, a client certificate or a user name and password, or with O(host) and O(api_key); the kubernetes
-    library is then not loaded, which saves about 0.4 s a task. A user with a credential plugin (C(exec),
-    C(auth-provider)), the in-cluster service account, a proxy named only by the environment
-    (E(HTTPS_PROXY)) and a SOCKS proxy go through the kubernetes library, as does exec in pods.
+  - The modules read the kubeconfig and send their requests themselves (with Python's http.client) when its
+    user has a token, a client certificate or a user name and password, or with O(host) and O(api_key); the
+    kubernetes library is then not loaded, which saves about 0.4 s a task. A user with a credential plugin
+    (C(exec), C(auth-provider)), the in-cluster service account, a proxy named only by the environment
+    (E(HTTPS_PROXY)), a SOCKS proxy and an C(https://) proxy go through the kubernetes library, as does exec in
+    pods.
 """

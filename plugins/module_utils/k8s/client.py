@@ -12,22 +12,23 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import base64
+import http.client
 import importlib.util
 import json
 import math
 import os
 import re
 import ssl
+import sys
 import threading
 from urllib.parse import unquote, urlsplit, urlunsplit
-from urllib.request import getproxies
 
 from ansible.module_utils.basic import env_fallback, missing_required_lib
 
 from ansible_collections.stateful.nfs.plugins.module_utils.k8s import kubeconfig
 from ansible_collections.stateful.nfs.plugins.module_utils.k8s.concurrency import WRITERS
 from ansible_collections.stateful.nfs.plugins.module_utils.k8s.transport import (
-    ApiError, DirectTransport, LibraryTransport)
+    ApiError, DirectTransport, LibraryTransport, ProxyError, urllib3_errors)
 
 # Whether the library is installed, without importing it (see transport): only credential plugins, in-cluster
 # service accounts, environment proxies and exec in pods load it.
@@ -35,15 +36,6 @@ try:
     HAS_KUBERNETES = importlib.util.find_spec("kubernetes") is not None
 except (ImportError, ValueError):
     HAS_KUBERNETES = False
-
-try:
-    from urllib3.exceptions import HTTPError as Urllib3Error  # both transports send with urllib3
-    from urllib3.exceptions import LocationValueError, ProxyError, ProxySchemeUnknown, URLSchemeUnknown
-except ImportError:
-    class Urllib3Error(Exception):
-        pass
-
-    LocationValueError = ProxyError = ProxySchemeUnknown = URLSchemeUnknown = Urllib3Error
 
 
 class ConfigException(ValueError):
@@ -214,7 +206,7 @@ def status_details(exc):
 
 def _causes(exc):
     """exc and the errors under it: urllib3 wraps them (MaxRetryError -> ProxyError -> NewConnectionError ->
-    ConnectionRefusedError) in .reason, in args and as the cause or context."""
+    ConnectionRefusedError) in .reason, in args and as the cause or context; the own transport as the cause."""
     chain = []
     while isinstance(exc, BaseException) and not any(exc is seen for seen in chain):
         chain.append(exc)
@@ -242,13 +234,14 @@ def connection_problem(exc):
     if any(isinstance(e, ssl.SSLCertVerificationError) for e in chain) or "CERTIFICATE_VERIFY_FAILED" in text:
         return False, "TLS certificate verification failed (%s)" % what, (
             "check ca_cert (or the kubeconfig's certificate-authority), or set validate_certs=false")
-    if any(isinstance(e, (LocationValueError, ProxySchemeUnknown, URLSchemeUnknown)) for e in chain):
+    bad_url = (http.client.InvalidURL,) + urllib3_errors("LocationValueError", "ProxySchemeUnknown", "URLSchemeUnknown")
+    if any(isinstance(e, bad_url) for e in chain):
         return False, what, "check that host and proxy are URLs such as https://10.0.0.1:6443"
     if isinstance(root, (FileNotFoundError, PermissionError, IsADirectoryError, NotADirectoryError)):
         # a certificate or key file the connection needs: a setting to fix, not an outage to wait out
         return False, "%s: %s" % (what, root.filename) if root.filename else what, (
             "check the ca_cert, client_cert and client_key files")
-    if any(isinstance(e, ProxyError) for e in chain):
+    if any(isinstance(e, (ProxyError,) + urllib3_errors("ProxyError")) for e in chain):
         if " 407 " in " %s " % what:  # the proxy refused our credentials: trying again cannot help
             return False, "the proxy refused the credentials (%s)" % what, "check the user name and password in proxy"
         return True, "unable to connect through the proxy: %s" % what, (
@@ -443,10 +436,19 @@ NO_CREDENTIALS = ("no Kubernetes credentials found: set kubeconfig (or K8S_AUTH_
                   "or host and api_key (K8S_AUTH_HOST / K8S_AUTH_API_KEY)")
 
 
+def environment_names_a_proxy():
+    """Whether the environment (on macOS and Windows, also the system settings) names an http or https proxy."""
+    if sys.platform not in ("darwin", "win32") and not any(name.lower().endswith("_proxy") for name in os.environ):
+        return False  # all getproxies() reads here; importing urllib.request to be told so costs ~1.5 ms a run
+    from urllib.request import getproxies  # pylint: disable=import-outside-toplevel  # see above
+
+    return any(scheme in getproxies() for scheme in ("https", "http", "all"))
+
+
 def direct_settings(params, environ=None, read=None):
     """The kubeconfig.Settings for the collection's own transport, or None when the library must connect:
-    a credential plugin (auth-provider, exec), the in-cluster service account, a proxy the environment names or
-    a SOCKS proxy. read: what read_kubeconfig returned (read here when not given).
+    a credential plugin (auth-provider, exec), the in-cluster service account, a proxy the environment names, a
+    SOCKS or an HTTPS proxy. read: what read_kubeconfig returned (read here when not given).
     Raises ConfigException or KubeconfigError (ValueErrors) with a fix."""
     environ = os.environ if environ is None else environ
     config_file, _named_by, config = read_kubeconfig(params, environ) if read is None else read
@@ -464,10 +466,10 @@ def direct_settings(params, environ=None, read=None):
     apply_explicit_options(settings, params)
     if not settings.host:
         raise ConfigException(NO_CREDENTIALS)
-    if not settings.proxy and any(scheme in getproxies() for scheme in ("https", "http", "all")):
+    if not settings.proxy and environment_names_a_proxy():
         return None  # the library applies the environment's proxy and no_proxy rules
-    if (settings.proxy or "").lower().startswith("socks"):
-        return None
+    if (settings.proxy or "").lower().startswith(("socks", "https:")):
+        return None  # the own transport tunnels through plain-HTTP proxies only
     return settings
 
 
@@ -548,7 +550,7 @@ class K8sClient(object):
             if missing_ok and exc.status == 404:
                 return None
             raise self._api_failure(exc, action, kind, name, namespace, method)
-        except (Urllib3Error, OSError) as exc:
+        except self.transport.errors as exc:
             raise self.unreachable_error(exc, action, kind, name, namespace)
 
     def _api_failure(self, exc, action, kind, name, namespace, method):
@@ -626,7 +628,7 @@ class K8sClient(object):
             if exc.status == 410:
                 return True
             raise self._api_failure(exc, "watch", kind, None, namespace, "GET")
-        except (Urllib3Error, OSError) as exc:
+        except self.transport.errors as exc:
             raise self.unreachable_error(exc, "watch", kind, None, namespace)
         return line is not None
 

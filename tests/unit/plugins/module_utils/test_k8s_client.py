@@ -19,7 +19,7 @@ except ImportError:  # pragma: no cover
     from urlparse import parse_qsl
 
 from ansible_collections.stateful.nfs.plugins.module_utils.k8s import client as k8s_client
-from ansible_collections.stateful.nfs.plugins.module_utils.k8s.transport import DirectTransport, LibraryTransport
+from ansible_collections.stateful.nfs.plugins.module_utils.k8s.transport import DirectTransport, LibraryTransport, ProxyError
 from ansible_collections.stateful.nfs.tests.unit.plugins.module_utils.fakes import api_error, closed_port, namespace_not_found
 
 kubernetes = pytest.importorskip("kubernetes")
@@ -135,8 +135,13 @@ def library_client(given):
                                 origin=k8s_client.connection_origin(given))
 
 
+def kind_of(client):
+    return "library" if isinstance(client.transport, LibraryTransport) else "direct"
+
+
 def pool_of(client):
-    """The urllib3 pool a client sends with, on either transport."""
+    """The pool a client sends with: urllib3's on the library's transport, Connections on the own; both take
+    request(method, url, body=, headers=, timeout=, preload_content=)."""
     if isinstance(client.transport, LibraryTransport):
         return client.transport.api_client.rest_client.pool_manager
     return client.transport.pool
@@ -144,7 +149,7 @@ def pool_of(client):
 
 @pytest.fixture(params=["direct", "library"])
 def transport(request, kubeconfig, monkeypatch):
-    """A K8sClient on each transport whose urllib3 pool answers from a script and records requests
+    """A K8sClient on each transport whose pool answers from a script and records requests
     (header names in lower case)."""
     given = params(kubeconfig=kubeconfig)
     client = k8s_client.client_from_params(given) if request.param == "direct" else library_client(given)
@@ -267,17 +272,20 @@ class TestUnavailable:
                "proxy: Connection refused. Fix: check that the proxy is running" % (api, proxy) in message
 
     @pytest.mark.parametrize("raised, what", [
-        (lambda: __import__("urllib3").exceptions.ProtocolError(
-            "Connection aborted.", ConnectionResetError(104, "Connection reset by peer")), "Connection reset by peer"),
-        (lambda: __import__("urllib3").exceptions.ReadTimeoutError(
-            __import__("urllib3").HTTPSConnectionPool("127.0.0.1", 6443), "/api", "Read timed out. (read timeout=60)"),
+        ({"direct": lambda: ConnectionResetError(104, "Connection reset by peer"),
+          "library": lambda: __import__("urllib3").exceptions.ProtocolError(
+              "Connection aborted.", ConnectionResetError(104, "Connection reset by peer"))},
+         "Connection reset by peer"),
+        ({"direct": lambda: TimeoutError("Read timed out. (read timeout=60)"),
+          "library": lambda: __import__("urllib3").exceptions.ReadTimeoutError(
+              __import__("urllib3").HTTPSConnectionPool("127.0.0.1", 6443), "/api", "Read timed out. (read timeout=60)")},
          "Read timed out. (read timeout=60)"),
     ])
     def test_reset_and_timeout(self, transport, kubeconfig, monkeypatch, raised, what):
         client, _sent, _answers = transport
 
         def request(*_args, **_kwargs):
-            raise raised()
+            raise raised[kind_of(client)]()
         monkeypatch.setattr(pool_of(client), "request", request)
         error = failure_of(lambda: client.apply({"apiVersion": "v1", "kind": "Service",
                                                  "metadata": {"name": "web", "namespace": "demo"}}))
@@ -299,11 +307,12 @@ class TestUnavailable:
 
     def test_a_proxy_that_refuses_the_credentials_is_not_transient(self, transport, monkeypatch):
         client, _sent, _answers = transport
-        urllib3 = pytest.importorskip("urllib3")
+        refused = OSError("Tunnel connection failed: 407 Proxy Authentication Required")
 
         def request(*_args, **_kwargs):
-            raise urllib3.exceptions.ProxyError("Unable to connect to proxy", OSError(
-                "Tunnel connection failed: 407 Proxy Authentication Required"))
+            if kind_of(client) == "direct":
+                raise ProxyError("Unable to connect to proxy") from refused
+            raise __import__("urllib3").exceptions.ProxyError("Unable to connect to proxy", refused)
         monkeypatch.setattr(pool_of(client), "request", request)
         error = failure_of(lambda: client.get("Pod", "web-0", "demo"))
         assert not isinstance(error, k8s_client.K8sUnavailable)
@@ -318,11 +327,13 @@ class TestUnavailable:
 
     def test_an_untrusted_certificate_is_a_setting_to_fix_not_an_outage(self, transport, monkeypatch):
         client, _sent, _answers = transport
-        urllib3 = pytest.importorskip("urllib3")
+        untrusted = ssl.SSLCertVerificationError(
+            1, "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: self-signed certificate")
 
         def request(*_args, **_kwargs):
-            raise urllib3.exceptions.SSLError(ssl.SSLCertVerificationError(
-                1, "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: self-signed certificate"))
+            if kind_of(client) == "direct":  # http.client lets ssl's error through
+                raise untrusted
+            raise __import__("urllib3").exceptions.SSLError(untrusted)
         monkeypatch.setattr(pool_of(client), "request", request)
         error = failure_of(lambda: client.get("Pod", "web-0", "demo"))
         assert not isinstance(error, k8s_client.K8sUnavailable)
@@ -342,13 +353,12 @@ class TestCredentialsStayOutOfMessages:
             ["p%40ss", "p@ss"]
 
     def test_transport_errors_that_quote_the_proxy_url_are_redacted(self, kubeconfig, monkeypatch):
-        urllib3 = pytest.importorskip("urllib3")
         proxy = "http://user:%s@127.0.0.1:3128" % SECRET
         client = k8s_client.client_from_params(params(kubeconfig=kubeconfig, proxy=proxy))
 
         def request(*_args, **_kwargs):
-            raise urllib3.exceptions.ProxyError("Unable to connect to proxy %s (auth %r)" % (proxy, SECRET),
-                                                OSError("Tunnel connection failed: 407 Proxy Authentication"))
+            raise ProxyError("Unable to connect to proxy %s (auth %r)" % (proxy, SECRET)) from OSError(
+                "Tunnel connection failed: 407 Proxy Authentication")
         monkeypatch.setattr(pool_of(client), "request", request)
         message = str(failure_of(lambda: client.get("Pod", "web-0", "demo")))
         assert SECRET not in message
@@ -496,8 +506,12 @@ class TestRejectedAndMissing:
         assert message == "patch StatefulSet/demo/web: statefulsets.apps \"web\" not found (HTTP 404 NotFound)"
 
 
+class ReadTimeout(ReadTimeoutError, TimeoutError):
+    """A read timeout as either transport raises it: urllib3's (the library's) and the builtin (http.client's)."""
+
+
 class FakeStreamResponse(FakeHTTPResponse):
-    """A watch as urllib3 streams it (preload_content=False): its chunks, then a read timeout or the end."""
+    """A watch as the pool streams it (preload_content=False): its chunks, then a read timeout or the end."""
 
     def __init__(self, status, chunks=(), payload=None, then_timeout=True):
         super(FakeStreamResponse, self).__init__(status, payload or {})
@@ -508,7 +522,7 @@ class FakeStreamResponse(FakeHTTPResponse):
     def stream(self, amt=None, decode_content=None):
         yield from self.chunks
         if self.then_timeout:
-            raise ReadTimeoutError(None, "/api/v1/pods", "Read timed out.")
+            raise ReadTimeout(None, "/api/v1/pods", "Read timed out.")
 
     def read(self, *args, **kwargs):
         return self.data

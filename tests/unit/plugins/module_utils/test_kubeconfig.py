@@ -233,7 +233,8 @@ def in_a_fresh_interpreter(script, *args):
 
 
 def test_a_kubeconfig_with_a_token_connects_without_importing_the_library(tmp_path):
-    """The point of the own transport: a module run on a kubeconfig or host and token never loads kubernetes."""
+    """The point of the own transport: a module run on a kubeconfig or host and token never loads kubernetes, nor
+    urllib3 (which the library sends with), nor urllib.request when no proxy variable is set."""
     path = write(tmp_path, TestTheLibraryConnectsWhenItMust.KUBECONFIG % "{token: t}")
     script = textwrap.dedent("""
         import sys
@@ -241,7 +242,9 @@ def test_a_kubeconfig_with_a_token_connects_without_importing_the_library(tmp_pa
         spec = dict.fromkeys(client.AUTH_ARG_SPEC)
         spec["kubeconfig"] = sys.argv[1]
         made = client.client_from_params(spec)
-        print(type(made.transport).__name__, sorted(m for m in sys.modules if m.split(".")[0] == "kubernetes"))
+        print(type(made.transport).__name__, sorted(m for m in sys.modules
+                                                    if m.split(".")[0] in ("kubernetes", "urllib3")
+                                                    or m == "urllib.request"))
         """)
     assert in_a_fresh_interpreter(script, path) == "DirectTransport []"
 
